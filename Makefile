@@ -1,0 +1,58 @@
+# Wheelhouse: `make run` to try it, `make test` to check it. Both set everything up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CHROMIUM := /usr/bin/chromium
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format install chromium demo bench clean-data
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Browser tests drive Debian's Chromium; Playwright's own browser download is not used.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "Installing Chromium with apt-get..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null; \
+	fi
+
+# Migrate, import the demo content and make sure the demo staff account exists.
+demo: install
+	DEBUG=1 $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 $(BIN)/python manage.py import_content
+	DEBUG=1 $(BIN)/python manage.py collectstatic --no-input --verbosity 0
+
+run: demo
+	@DEBUG=1 $(BIN)/python manage.py ensure_demo_staff
+	@echo "Serving Wheelhouse on http://$(HOST):$(PORT)/ (Ctrl+C stops the site and the task worker)"
+	@trap 'kill 0' EXIT INT TERM; \
+	DEBUG=1 $(BIN)/python manage.py db_worker --verbosity 0 & \
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install chromium lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/search.py
+
+clean-data:
+	rm -rf .data

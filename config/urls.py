@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from django.views.generic import TemplateView
+from django.views.static import serve
+
+from practice import uploads
+from practice import views as practice_views
+from practice.sitemaps import WriteUpSitemap
+
+sitemaps = {"practice": WriteUpSitemap}
+
+urlpatterns = [
+    path("", practice_views.home, name="home"),
+    path("about/", practice_views.about, name="about"),
+    path("practice/", include("practice.urls")),
+    path("tags/<slug:slug>/", practice_views.tag_detail, name="tag"),
+    path("sign-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("staff/markdown/preview/", uploads.markdown_preview, name="markdown_preview"),
+    path("staff/markdown/upload/", uploads.image_upload, name="markdown_upload"),
+    path("admin/", admin.site.urls),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
+    ),
+    # Uploaded images: small and few, so Django serves them; a larger site puts them on a CDN.
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]

@@ -1,0 +1,238 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from markdownx.models import MarkdownxField
+from taggit.managers import TaggableManager
+
+from practice.markdown import render_markdown
+
+
+class Region(models.TextChoices):
+    """UK nations and the English regions, plus work that spans the country."""
+
+    NORTH_EAST = "north-east", "North East England"
+    NORTH_WEST = "north-west", "North West England"
+    YORKSHIRE = "yorkshire-humber", "Yorkshire and the Humber"
+    EAST_MIDLANDS = "east-midlands", "East Midlands"
+    WEST_MIDLANDS = "west-midlands", "West Midlands"
+    EAST = "east-of-england", "East of England"
+    LONDON = "london", "London"
+    SOUTH_EAST = "south-east", "South East England"
+    SOUTH_WEST = "south-west", "South West England"
+    SCOTLAND = "scotland", "Scotland"
+    WALES = "wales", "Wales"
+    NORTHERN_IRELAND = "northern-ireland", "Northern Ireland"
+    UK_WIDE = "uk-wide", "UK-wide"
+
+
+class EvidenceLevel(models.IntegerChoices):
+    """How far a practice has been tested; explained to readers on the about page."""
+
+    IDEA = 1, "An idea"
+    TRIED_ONCE = 2, "Tried once"
+    TRIED_REPEATEDLY = 3, "Tried repeatedly"
+    EVALUATED = 4, "Evaluated"
+    INDEPENDENTLY_EVALUATED = 5, "Independently evaluated"
+
+
+EVIDENCE_LEVEL_DESCRIPTIONS = {
+    EvidenceLevel.IDEA: "A proposal or early thinking that has not been put into practice yet.",
+    EvidenceLevel.TRIED_ONCE: "Put into practice once, in one place, with observations "
+    "from the people involved.",
+    EvidenceLevel.TRIED_REPEATEDLY: "Used more than once or in more than one place, "
+    "with consistent results reported by the team.",
+    EvidenceLevel.EVALUATED: "The team measured outcomes against what they set out to "
+    "achieve, for example before-and-after data or structured feedback.",
+    EvidenceLevel.INDEPENDENTLY_EVALUATED: "Outcomes were assessed by people outside the "
+    "team, such as a university, an evaluation partner or a regulator.",
+}
+
+
+def unique_slug(model: type[models.Model], text: str, *, exclude_pk: int | None = None) -> str:
+    """A slug for `text` that no other row of `model` uses: `title`, `title-2`, `title-3`..."""
+    max_length = model._meta.get_field("slug").max_length
+    base = slugify(text)[: max_length - 6].strip("-") or "untitled"
+    taken = set(
+        model._default_manager.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, suffix = base, 2
+    while slug in taken:
+        slug = f"{base}-{suffix}"
+        suffix += 1
+    return slug
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    HELD = "held", "Held for review"
+
+
+class WriteUpQuerySet(models.QuerySet):
+    def published(self) -> WriteUpQuerySet:
+        return self.filter(status=Status.PUBLISHED, published_at__isnull=False)
+
+    def visible_to(self, user) -> WriteUpQuerySet:
+        """Staff see every write-up; everyone else only published ones."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        return self.published()
+
+    def for_listing(self) -> WriteUpQuerySet:
+        return self.select_related("author").prefetch_related("tags")
+
+    def related_to(self, writeup: WriteUp, *, limit: int = 4) -> WriteUpQuerySet:
+        """Published write-ups that share the most tags with `writeup`."""
+        tag_ids = [tag.pk for tag in writeup.tags.all()]
+        return (
+            self.published()
+            .filter(tags__in=tag_ids)
+            .exclude(pk=writeup.pk)
+            .annotate(shared_tags=Count("tags", filter=Q(tags__in=tag_ids)))
+            .order_by("-shared_tags", "-published_at", "-pk")
+            .prefetch_related("tags")[:limit]
+        )
+
+
+SECTIONS = [
+    ("context", "The problem or context"),
+    ("what_we_did", "What was done"),
+    ("who_for", "Who it was for"),
+    ("outcomes", "Outcomes and evidence"),
+    ("lessons", "Lessons and advice for others"),
+    ("resources", "Cost and resources"),
+]
+
+
+class WriteUp(models.Model):
+    """A practice write-up: what someone tried, for whom, what happened and what they learned."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    summary = models.CharField(
+        max_length=300,
+        help_text="Plain text, at most 300 characters. Shown in lists and search results.",
+    )
+    body = MarkdownxField(blank=True)
+    body_html = models.TextField(blank=True, editable=False)
+
+    context = models.TextField("the problem or context", blank=True)
+    what_we_did = models.TextField("what was done", blank=True)
+    who_for = models.TextField("who it was for", blank=True)
+    outcomes = models.TextField("outcomes and evidence", blank=True)
+    lessons = models.TextField("lessons and advice for others", blank=True)
+    resources = models.TextField("cost and resources", blank=True)
+    sections_html = models.JSONField(default=dict, blank=True, editable=False)
+
+    evidence_level = models.PositiveSmallIntegerField(
+        choices=EvidenceLevel.choices, default=EvidenceLevel.TRIED_ONCE
+    )
+    organisation = models.CharField(max_length=200, blank=True)
+    region = models.CharField(max_length=32, choices=Region.choices, blank=True)
+    contact = models.CharField(
+        "contact route",
+        max_length=254,
+        blank=True,
+        help_text="Optional: an email address, web page or team name readers can contact.",
+    )
+    tags = TaggableManager(blank=True)
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="writeups",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Where imported content came from, so that importing again creates nothing new.
+    source_key = models.CharField(
+        max_length=200, null=True, blank=True, unique=True, editable=False
+    )
+    review_note = models.TextField(
+        blank=True, help_text="For staff only: why this item was held or what the import changed."
+    )
+
+    objects = WriteUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-published_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
+                name="writeup_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(evidence_level__gte=1) & Q(evidence_level__lte=5),
+                name="writeup_evidence_level_in_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(WriteUp, self.title, exclude_pk=self.pk)
+        if self.status == Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        self.body_html = render_markdown(self.body)
+        self.sections_html = {
+            key: render_markdown(getattr(self, key)) for key, _ in SECTIONS if getattr(self, key)
+        }
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("practice:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    @property
+    def evidence_description(self) -> str:
+        return EVIDENCE_LEVEL_DESCRIPTIONS[EvidenceLevel(self.evidence_level)]
+
+    def sections(self) -> list[tuple[str, str]]:
+        """The filled-in structured sections as (heading, html), in reading order."""
+        return [
+            (heading, self.sections_html[key])
+            for key, heading in SECTIONS
+            if self.sections_html.get(key)
+        ]
+
+    def publish(self) -> None:
+        self.status = Status.PUBLISHED
+        if self.published_at is None:
+            self.published_at = timezone.now()
+
+
+class Comment(models.Model):
+    """A reader comment. Imported ones are kept aside (not shown) for a comments feature."""
+
+    writeup = models.ForeignKey(WriteUp, on_delete=models.CASCADE, related_name="comments")
+    author_name = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    is_public = models.BooleanField(default=False)
+    source_key = models.CharField(
+        max_length=200, null=True, blank=True, unique=True, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Comment on {self.writeup}"

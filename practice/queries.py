@@ -1,0 +1,79 @@
+"""Reads that assemble practice pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q
+from taggit.models import Tag
+
+from practice.models import EvidenceLevel, Region, Status, WriteUp
+
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class WriteUpFilters:
+    """The list page's filters, parsed from the query string; unknown values are ignored."""
+
+    tag: str = ""
+    region: str = ""
+    evidence: int | None = None
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> WriteUpFilters:
+        region = params.get("region", "")
+        evidence = params.get("evidence", "")
+        return cls(
+            tag=params.get("tag", "")[:100],
+            region=region if region in Region.values else "",
+            evidence=int(evidence)
+            if evidence.isdigit() and int(evidence) in EvidenceLevel.values
+            else None,
+            q=" ".join(params.get("q", "").replace("\x00", "").split())[:200],
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.tag or self.region or self.evidence or self.q)
+
+    def apply(self, writeups):
+        if self.tag:
+            writeups = writeups.filter(tags__slug=self.tag)
+        if self.region:
+            writeups = writeups.filter(region=self.region)
+        if self.evidence:
+            writeups = writeups.filter(evidence_level=self.evidence)
+        if self.q:
+            writeups = writeups.filter(title__icontains=self.q)
+        return writeups
+
+
+def writeup_page(user, filters: WriteUpFilters, page_number) -> Page:
+    writeups = filters.apply(WriteUp.objects.visible_to(user)).for_listing().distinct()
+    return Paginator(writeups, PAGE_SIZE).get_page(page_number)
+
+
+def popular_tags(*, limit: int = 20):
+    """Tags used by the most published write-ups, with their counts."""
+    return (
+        Tag.objects.annotate(
+            uses=Count(
+                "taggit_taggeditem_items",
+                filter=Q(
+                    taggit_taggeditem_items__content_type__model="writeup",
+                    taggit_taggeditem_items__object_id__in=WriteUp.objects.published().values("pk"),
+                ),
+            )
+        )
+        .filter(uses__gt=0)
+        .order_by("-uses", "name")[:limit]
+    )
+
+
+def draft_count(user) -> int | None:
+    if user.is_authenticated and user.is_staff:
+        return WriteUp.objects.exclude(status=Status.PUBLISHED).count()
+    return None

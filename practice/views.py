@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+from taggit.models import Tag
+
+from practice import queries
+from practice.forms import WriteUpForm
+from practice.models import EVIDENCE_LEVEL_DESCRIPTIONS, EvidenceLevel, Region, Status, WriteUp
+from practice.permissions import staff_required
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "home.html",
+        {
+            "latest_writeups": WriteUp.objects.published().for_listing()[:6],
+            "popular_tags": queries.popular_tags(limit=16),
+        },
+    )
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    levels = [(level, EVIDENCE_LEVEL_DESCRIPTIONS[level]) for level in EvidenceLevel]
+    return render(request, "about.html", {"evidence_levels": levels})
+
+
+def writeup_list(request: HttpRequest) -> HttpResponse:
+    filters = queries.WriteUpFilters.from_query(request.GET)
+    tag = Tag.objects.filter(slug=filters.tag).first() if filters.tag else None
+    return render(
+        request,
+        "practice/writeup_list.html",
+        {
+            "page_obj": queries.writeup_page(request.user, filters, request.GET.get("page")),
+            "filters": filters,
+            "filter_tag": tag,
+            "regions": Region.choices,
+            "evidence_levels": EvidenceLevel.choices,
+            "popular_tags": queries.popular_tags(limit=30),
+        },
+    )
+
+
+def writeup_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    writeup = get_object_or_404(
+        WriteUp.objects.visible_to(request.user).select_related("author").prefetch_related("tags"),
+        slug=slug,
+    )
+    return render(
+        request,
+        "practice/writeup_detail.html",
+        {"writeup": writeup, "related": WriteUp.objects.related_to(writeup)},
+    )
+
+
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    tag = get_object_or_404(Tag, slug=slug)
+    filters = queries.WriteUpFilters(tag=tag.slug)
+    page = queries.writeup_page(request.user, filters, request.GET.get("page"))
+    if not page.object_list and page.number == 1 and not request.user.is_staff:
+        # A tag used only by drafts must not reveal that the drafts exist.
+        raise Http404("No published write-ups use this tag.")
+    return render(request, "practice/tag_detail.html", {"tag": tag, "page_obj": page})
+
+
+def _save_writeup(request: HttpRequest, form: WriteUpForm) -> WriteUp:
+    writeup = form.save(commit=False)
+    if writeup.author_id is None:
+        writeup.author = request.user
+    action = request.POST.get("action")
+    if action == WriteUpForm.ACTION_PUBLISH:
+        writeup.publish()
+    elif action == WriteUpForm.ACTION_DRAFT:
+        writeup.status = Status.DRAFT
+    with transaction.atomic():
+        writeup.save()
+        form.save_m2m()
+    return writeup
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def writeup_create(request: HttpRequest) -> HttpResponse:
+    form = WriteUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        writeup = _save_writeup(request, form)
+        messages.success(
+            request,
+            "Published: it is now on the site."
+            if writeup.is_published
+            else "Saved as a draft. Only staff can see it.",
+        )
+        return redirect(writeup)
+    return render(request, "practice/writeup_form.html", {"form": form, "writeup": None})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def writeup_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    writeup = get_object_or_404(WriteUp, slug=slug)
+    form = WriteUpForm(request.POST or None, instance=writeup)
+    if request.method == "POST" and form.is_valid():
+        writeup = _save_writeup(request, form)
+        messages.success(
+            request,
+            "Changes published." if writeup.is_published else "Draft saved. Only staff can see it.",
+        )
+        return redirect(writeup)
+    return render(request, "practice/writeup_form.html", {"form": form, "writeup": writeup})

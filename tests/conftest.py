@@ -1,0 +1,52 @@
+"""Shared fixtures. Every test runs against a real PostgreSQL: DATABASE_URL's server, or the
+embedded one under .data/ (pytest-django creates and drops the test database on it)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from practice.models import Status, WriteUp
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SITE_URL = "https://wheelhouse.example"
+
+
+def make_writeup(
+    *, tags: tuple[str, ...] = (), status: str = Status.PUBLISHED, **fields
+) -> WriteUp:
+    """A saved write-up with sensible defaults; any field can be overridden."""
+    n = next(_counter)
+    fields.setdefault("title", f"Write-up number {n}")
+    fields.setdefault("summary", f"What team {n} tried, for whom, and what happened.")
+    fields.setdefault("body", "Some **Markdown** body text.")
+    fields.setdefault("organisation", "Leeds Community Healthcare")
+    if status == Status.PUBLISHED:
+        fields.setdefault("published_at", timezone.now())
+    writeup = WriteUp.objects.create(status=status, **fields)
+    if tags:
+        writeup.tags.set(list(tags))
+    return writeup
+
+
+@pytest.fixture
+def staff_user(db):
+    return get_user_model().objects.create_user(
+        username="editor", password="correct horse battery", is_staff=True
+    )
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
