@@ -142,8 +142,9 @@ MARKDOWNX_UPLOAD_MAX_SIZE = 2 * 1024 * 1024
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
 MARKDOWNX_IMAGE_MAX_SIZE = {"size": (1600, 1600), "quality": 85}
 MARKDOWNX_EDITOR_RESIZABLE = True
-# Where `make run` finds the demo content; tests read the same folder.
-DEMO_CORPUS_DIR = Path(os.environ.get("DEMO_CORPUS_DIR", BASE_DIR.parent / "shared" / "corpus"))
+# The demo content `make run` imports and the tests read: a copy of shared/corpus (real
+# scraped pages), kept in the repository so a clone needs nothing beside it.
+DEMO_CORPUS_DIR = Path(os.environ.get("DEMO_CORPUS_DIR", BASE_DIR / "practice" / "demo_corpus"))
 
 # --- Background tasks -------------------------------------------------------------------
 # django-tasks with the database backend; swap the backend for RQ or Celery without code changes.
