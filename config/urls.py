@@ -16,6 +16,7 @@ urlpatterns = [
     path("", practice_views.home, name="home"),
     path("about/", practice_views.about, name="about"),
     path("practice/", include("practice.urls")),
+    path("search/", include("practice.search.urls")),
     path("tags/<slug:slug>/", practice_views.tag_detail, name="tag"),
     path("sign-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),

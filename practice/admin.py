@@ -1,7 +1,7 @@
 from django.contrib import admin
 from markdownx.admin import MarkdownxModelAdmin
 
-from practice.models import Comment, WriteUp
+from practice.models import Comment, Synonym, WriteUp
 
 
 @admin.register(WriteUp)
@@ -20,3 +20,10 @@ class CommentAdmin(admin.ModelAdmin):
     list_display = ["writeup", "author_name", "is_public", "created_at"]
     list_filter = ["is_public"]
     raw_id_fields = ["writeup"]
+
+
+@admin.register(Synonym)
+class SynonymAdmin(admin.ModelAdmin):
+    list_display = ["terms", "kind", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["terms"]

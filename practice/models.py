@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -87,18 +87,6 @@ class WriteUpQuerySet(models.QuerySet):
 
     def for_listing(self) -> WriteUpQuerySet:
         return self.select_related("author").prefetch_related("tags")
-
-    def related_to(self, writeup: WriteUp, *, limit: int = 4) -> WriteUpQuerySet:
-        """Published write-ups that share the most tags with `writeup`."""
-        tag_ids = [tag.pk for tag in writeup.tags.all()]
-        return (
-            self.published()
-            .filter(tags__in=tag_ids)
-            .exclude(pk=writeup.pk)
-            .annotate(shared_tags=Count("tags", filter=Q(tags__in=tag_ids)))
-            .order_by("-shared_tags", "-published_at", "-pk")
-            .prefetch_related("tags")[:limit]
-        )
 
 
 SECTIONS = [
@@ -236,3 +224,7 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment on {self.writeup}"
+
+
+# Search tables live in practice/search/ but belong to this app (and its migrations).
+from practice.search.models import SearchEntry, SearchLog, SearchWord, Synonym  # noqa: E402, F401

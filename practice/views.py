@@ -11,6 +11,8 @@ from practice import queries
 from practice.forms import WriteUpForm
 from practice.models import EVIDENCE_LEVEL_DESCRIPTIONS, EvidenceLevel, Region, Status, WriteUp
 from practice.permissions import staff_required
+from practice.search.queries import similar_items
+from practice.search.views import similar_text
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -54,7 +56,15 @@ def writeup_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "practice/writeup_detail.html",
-        {"writeup": writeup, "related": WriteUp.objects.related_to(writeup)},
+        {"writeup": writeup, "related": related_items(writeup)},
+    )
+
+
+def related_items(writeup: WriteUp):
+    """Published items most like this one, by the same measure as the similar-work panel."""
+    tags = " ".join(tag.name for tag in writeup.tags.all())
+    return similar_items(
+        text=f"{writeup.title} {writeup.summary} {tags}", exclude=("writeup", writeup.pk), limit=4
     )
 
 
@@ -83,9 +93,29 @@ def _save_writeup(request: HttpRequest, form: WriteUpForm) -> WriteUp:
     return writeup
 
 
+def _similar_work_check(request: HttpRequest, writeup: WriteUp | None) -> HttpResponse:
+    """The no-JavaScript "Check for similar work" button: redisplay the form as typed, with
+    the similar-work panel filled in, without validating or saving anything."""
+    form = WriteUpForm(initial=request.POST.dict(), instance=writeup)
+    text = similar_text(request.POST.get("title", ""), request.POST.get("summary", ""))
+    exclude = ("writeup", writeup.pk) if writeup else None
+    return render(
+        request,
+        "practice/writeup_form.html",
+        {
+            "form": form,
+            "writeup": writeup,
+            "similar": similar_items(text=text, exclude=exclude),
+            "similar_checked": bool(text.strip()),
+        },
+    )
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def writeup_create(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("action") == "similar":
+        return _similar_work_check(request, None)
     form = WriteUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         writeup = _save_writeup(request, form)
@@ -103,6 +133,8 @@ def writeup_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def writeup_edit(request: HttpRequest, slug: str) -> HttpResponse:
     writeup = get_object_or_404(WriteUp, slug=slug)
+    if request.POST.get("action") == "similar":
+        return _similar_work_check(request, writeup)
     form = WriteUpForm(request.POST or None, instance=writeup)
     if request.method == "POST" and form.is_valid():
         writeup = _save_writeup(request, form)

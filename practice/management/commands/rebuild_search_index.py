@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from practice.search.index import index_rebuild
+
+
+class Command(BaseCommand):
+    help = "Rebuild every search entry and the did-you-mean vocabulary from published content."
+
+    def handle(self, *args, **options):
+        written = index_rebuild()
+        self.stdout.write(f"Indexed {written} published item(s).")

@@ -1,0 +1,176 @@
+"""Writing search entries: one item after a save, or everything at once for a rebuild."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from practice.search import registry
+from practice.search.registry import SearchDocument
+from practice.search.text import for_index, strip_control, vocabulary_words
+
+# Snippets are cut from this much plain text; matches further in still count, unhighlighted.
+SNIPPET_TEXT_LENGTH = 6000
+REBUILD_BATCH = 500
+
+_COLUMNS = (
+    "kind, object_id, url, title, summary, date, year, organisation, region, evidence_level, "
+    "tags, tag_names, text, words, vector, rank_vector"
+)
+# Vectors are built by PostgreSQL from the row's parts; weights A title, B summary and tags,
+# C sections and organisation, D body. The small rank vector is for ordering only.
+_UPSERT = f"""
+INSERT INTO practice_searchentry ({_COLUMNS})
+SELECT u.kind, u.object_id, u.url, u.title, u.summary, u.date, u.year, u.organisation,
+       u.region, u.evidence_level, u.tags, u.tag_names, u.text, u.words,
+       setweight(to_tsvector('english', u.title_ix), 'A')
+         || setweight(to_tsvector('english', u.summary_ix), 'B')
+         || setweight(to_tsvector('english', u.sections_ix), 'C')
+         || setweight(to_tsvector('english', u.body_ix), 'D'),
+       setweight(to_tsvector('english', u.title_ix), 'A')
+         || setweight(to_tsvector('english', u.summary_ix), 'B')
+FROM jsonb_to_recordset(%s::jsonb) AS u(
+    kind text, object_id bigint, url text, title text, summary text, date timestamptz,
+    year int, organisation text, region text, evidence_level int, tags text[],
+    tag_names text[], text text, words text[], title_ix text, summary_ix text,
+    sections_ix text, body_ix text)
+ON CONFLICT (kind, object_id) DO UPDATE SET
+    url = EXCLUDED.url, title = EXCLUDED.title, summary = EXCLUDED.summary,
+    date = EXCLUDED.date, year = EXCLUDED.year, organisation = EXCLUDED.organisation,
+    region = EXCLUDED.region, evidence_level = EXCLUDED.evidence_level, tags = EXCLUDED.tags,
+    tag_names = EXCLUDED.tag_names, text = EXCLUDED.text, words = EXCLUDED.words,
+    vector = EXCLUDED.vector, rank_vector = EXCLUDED.rank_vector
+"""
+
+
+def _row(kind: str, object_id: int, doc: SearchDocument) -> dict:
+    title = strip_control(doc.title)
+    summary = strip_control(doc.summary)
+    tag_names = [strip_control(name) for _, name in doc.tags]
+    sections = strip_control(" ".join(doc.sections))
+    body = strip_control(doc.body)
+    full_text = " ".join(part for part in (summary, sections, body) if part)
+    date = timezone.localtime(doc.date)
+    return {
+        "kind": kind,
+        "object_id": object_id,
+        "url": doc.url,
+        "title": title,
+        "summary": summary,
+        "date": date.isoformat(),
+        "year": date.year,
+        "organisation": strip_control(doc.organisation),
+        "region": doc.region or "",
+        "evidence_level": doc.evidence_level,
+        "tags": [slug for slug, _ in doc.tags],
+        "tag_names": tag_names,
+        "text": full_text[:SNIPPET_TEXT_LENGTH],
+        "words": vocabulary_words(f"{title} {full_text} {' '.join(tag_names)}"),
+        "title_ix": for_index(title),
+        "summary_ix": for_index(f"{summary} {' '.join(tag_names)}"),
+        "sections_ix": for_index(f"{sections} {strip_control(doc.organisation)}"),
+        "body_ix": for_index(body),
+    }
+
+
+def _words_add(cursor, words: list[str]) -> None:
+    if words:
+        cursor.execute(
+            "INSERT INTO practice_searchword (word, frequency)"
+            " SELECT w, 1 FROM unnest(%s::text[]) w"
+            " ON CONFLICT (word) DO UPDATE SET frequency = practice_searchword.frequency + 1",
+            [sorted(words)],
+        )
+
+
+def _words_remove(cursor, words: list[str]) -> None:
+    if words:
+        cursor.execute(
+            "UPDATE practice_searchword SET frequency = frequency - 1 WHERE word = ANY(%s::text[])",
+            [sorted(words)],
+        )
+        cursor.execute(
+            "DELETE FROM practice_searchword WHERE frequency <= 0 AND word = ANY(%s::text[])",
+            [sorted(words)],
+        )
+
+
+def entry_sync(instance: models.Model) -> None:
+    """Make the index agree with `instance`: add or refresh it if published, else remove it."""
+    search_type = registry.type_for(instance)
+    if search_type is None:
+        return
+    document = search_type.document(instance)
+    if document is None:
+        entry_remove(kind=search_type.kind, object_id=instance.pk)
+        return
+    row = _row(search_type.kind, instance.pk, document)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT words FROM practice_searchentry WHERE kind = %s AND object_id = %s FOR UPDATE",
+            [search_type.kind, instance.pk],
+        )
+        found = cursor.fetchone()
+        old_words = set(found[0]) if found else set()
+        cursor.execute(_UPSERT, [json.dumps([row])])
+        new_words = set(row["words"])
+        _words_add(cursor, list(new_words - old_words))
+        _words_remove(cursor, list(old_words - new_words))
+
+
+def entry_remove(*, kind: str, object_id: int) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM practice_searchentry WHERE kind = %s AND object_id = %s RETURNING words",
+            [kind, object_id],
+        )
+        found = cursor.fetchone()
+        if found:
+            _words_remove(cursor, list(found[0]))
+
+
+def entries_bulk_insert(rows: Iterable[tuple[str, int, SearchDocument]]) -> int:
+    """Insert many entries in batches, leaving the vocabulary to `vocabulary_rebuild`."""
+    batch: list[dict] = []
+    written = 0
+    with connection.cursor() as cursor:
+        for kind, object_id, document in rows:
+            batch.append(_row(kind, object_id, document))
+            if len(batch) >= REBUILD_BATCH:
+                cursor.execute(_UPSERT, [json.dumps(batch)])
+                written += len(batch)
+                batch = []
+        if batch:
+            cursor.execute(_UPSERT, [json.dumps(batch)])
+            written += len(batch)
+    return written
+
+
+def vocabulary_rebuild() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM practice_searchword")
+        cursor.execute(
+            "INSERT INTO practice_searchword (word, frequency)"
+            " SELECT w, count(*) FROM practice_searchentry, unnest(words) w GROUP BY w"
+        )
+
+
+def _published_documents():
+    for search_type in registry.types():
+        for instance in search_type.published().iterator(chunk_size=REBUILD_BATCH):
+            document = search_type.document(instance)
+            if document is not None:
+                yield search_type.kind, instance.pk, document
+
+
+def index_rebuild() -> int:
+    """Replace every entry and the vocabulary from the published content; returns the count."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM practice_searchentry")
+        written = entries_bulk_insert(_published_documents())
+        vocabulary_rebuild()
+    return written

@@ -1,0 +1,116 @@
+"""Search tables. Imported by `practice/models.py`, so they belong to the practice app."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+
+
+class SearchEntry(models.Model):
+    """One published searchable item, flattened so a results page never joins.
+
+    `vector` (title A, summary and tags B, structured sections and organisation C, body D)
+    decides what matches; `rank_vector` (title A, summary and tags B) orders the matches,
+    because ranking reads the vector of every match and the small one is ~10x cheaper.
+    """
+
+    kind = models.CharField(max_length=16)
+    object_id = models.BigIntegerField()
+    url = models.CharField(max_length=300)
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    date = models.DateTimeField()
+    year = models.PositiveSmallIntegerField()
+    organisation = models.CharField(max_length=200, blank=True)
+    region = models.CharField(max_length=32, blank=True)
+    evidence_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    tags = ArrayField(models.CharField(max_length=120), default=list, blank=True)
+    tag_names = ArrayField(models.CharField(max_length=120), default=list, blank=True)
+    # Plain text for snippets and the naive benchmark baseline, capped (see documents.py).
+    text = models.TextField(blank=True)
+    # Distinct words of the item, so the did-you-mean vocabulary can be updated by difference.
+    words = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    vector = SearchVectorField()
+    rank_vector = SearchVectorField()
+
+    class Meta:
+        verbose_name_plural = "search entries"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="searchentry_one_per_item"),
+        ]
+        indexes = [
+            GinIndex(fields=["vector"], name="searchentry_vector"),
+            GinIndex(fields=["rank_vector"], name="searchentry_rank_vector"),
+            GinIndex(fields=["tags"], name="searchentry_tags"),
+            models.Index(fields=["-date"], name="searchentry_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.title}"
+
+
+class SearchWord(models.Model):
+    """A word of published content and how many published items use it (for did-you-mean)."""
+
+    word = models.CharField(max_length=40, unique=True)
+    frequency = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["word"], name="searchword_prefix", opclasses=["varchar_pattern_ops"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class Synonym(models.Model):
+    """Words and phrases that mean the same thing to someone searching.
+
+    Read at query time, so a new row works on the next search: no migration, no reindex.
+    """
+
+    class Kind(models.TextChoices):
+        ACRONYM = "acronym", "Acronym and expansion"
+        SPELLING = "spelling", "British and American spelling"
+        FORM = "form", "Hyphenated, closed or other form"
+        OTHER = "other", "Other equivalent words"
+
+    terms = models.TextField(
+        help_text="Two or more words or phrases that mean the same, separated by commas, "
+        "for example: LD, learning disability, learning disabilities"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["terms"]
+        constraints = [
+            models.CheckConstraint(condition=Q(terms__contains=","), name="synonym_has_two_terms")
+        ]
+
+    def __str__(self) -> str:
+        return self.terms
+
+    def term_list(self) -> list[str]:
+        return [term for term in (" ".join(t.split()) for t in self.terms.split(",")) if term]
+
+
+class SearchLog(models.Model):
+    """One search: normalised query text, how many results, how long. No person, no IP."""
+
+    query = models.CharField(max_length=200)
+    result_count = models.PositiveIntegerField()
+    duration_ms = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["query"], name="searchlog_query")]
+
+    def __str__(self) -> str:
+        return self.query

@@ -1,0 +1,498 @@
+"""Reads behind the search page, suggestions and similar-work panels.
+
+Everything reads the one `practice_searchentry` table, which only ever holds published items,
+so nothing here needs to know about drafts. Costs are bounded by design: ranking reads the
+small rank vector, snippets are computed only for the page shown, and counts stop at COUNT_CAP.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from practice.models import EvidenceLevel, Region
+from practice.search import registry
+from practice.search.models import SearchLog
+from practice.search.query import ParsedQuery, parse_query
+from practice.search.spelling import corrected_query, corrections
+from practice.search.synonyms import load_synonym_map
+
+PAGE_SIZE = 20
+# Counting tens of thousands of matches costs as much as ranking them; nobody needs the
+# exact figure past this, so counts (and facet counts) stop here and show "1,000+".
+COUNT_CAP = 1000
+MAX_PAGE = COUNT_CAP // PAGE_SIZE
+MAX_TAG_FILTERS = 5
+TAG_FACETS = 12
+# Fewer results than this and we look for a spelling correction.
+FEW_RESULTS = 3
+SORTS = ("relevance", "newest")
+_MARK_START, _MARK_END = "\ue000", "\ue001"
+_HEADLINE_OPTIONS = (
+    f"StartSel={_MARK_START}, StopSel={_MARK_END}, MaxFragments=2, MaxWords=30, MinWords=12, "
+    'FragmentDelimiter=" … "'
+)
+_RANK = "ts_rank(e.rank_vector, {q}, 1)"  # 1: divide by 1 + log(length): short items not buried
+_ENTRY = "practice_searchentry"
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    kind: str = ""
+    tags: tuple[str, ...] = ()
+    region: str = ""
+    evidence: int | None = None
+    year: int | None = None
+
+    @classmethod
+    def from_query(cls, params) -> SearchFilters:
+        """Unknown or malformed values are ignored, never an error page."""
+        kinds = {kind for kind, _ in registry.kind_choices()}
+        kind = params.get("type", "")
+        region = params.get("region", "")
+        evidence = params.get("evidence", "")
+        year = params.get("year", "")
+        tags = []
+        for tag in params.getlist("tag"):
+            tag = tag.strip()[:120]
+            if tag and re.fullmatch(r"[-\w]+", tag) and tag not in tags:
+                tags.append(tag)
+        return cls(
+            kind=kind if kind in kinds else "",
+            tags=tuple(tags[:MAX_TAG_FILTERS]),
+            region=region if region in Region.values else "",
+            evidence=int(evidence)
+            if evidence.isdigit() and int(evidence) in EvidenceLevel.values
+            else None,
+            year=int(year) if year.isdigit() and 1900 < int(year) < 3000 else None,
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.kind or self.tags or self.region or self.evidence or self.year)
+
+    def where(self, *, without: str = "") -> tuple[list[str], list]:
+        """SQL conditions and parameters, optionally leaving one dimension out (for facets)."""
+        conditions, params = [], []
+        if self.kind and without != "kind":
+            conditions.append("e.kind = %s")
+            params.append(self.kind)
+        if self.tags:
+            conditions.append("e.tags @> %s::varchar[]")
+            params.append(list(self.tags))
+        if self.region and without != "region":
+            conditions.append("e.region = %s")
+            params.append(self.region)
+        if self.evidence and without != "evidence":
+            conditions.append("e.evidence_level = %s")
+            params.append(self.evidence)
+        if self.year and without != "year":
+            conditions.append("e.year = %s")
+            params.append(self.year)
+        return conditions, params
+
+
+@dataclass
+class Hit:
+    kind: str
+    url: str
+    title: str
+    summary: str
+    date: datetime
+    organisation: str
+    region: str
+    evidence_level: int | None
+    tags: list[tuple[str, str]]
+    snippet: SafeString | str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return registry.kind_label(self.kind)
+
+    @property
+    def region_label(self) -> str:
+        return Region(self.region).label if self.region in Region.values else ""
+
+    @property
+    def evidence_label(self) -> str:
+        return EvidenceLevel(self.evidence_level).label if self.evidence_level else ""
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    capped: bool
+    selected: bool
+
+
+@dataclass
+class SearchResults:
+    query: ParsedQuery
+    filters: SearchFilters
+    sort: str
+    page: int
+    hits: list[Hit]
+    total: int
+    capped: bool
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    suggestion: str | None = None
+    duration_ms: int = 0
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * PAGE_SIZE < self.total and self.page < MAX_PAGE
+
+    @property
+    def total_display(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.capped else f"{self.total:,}"
+
+
+def _headline(raw: str | None) -> SafeString:
+    """Escape the stored text, then turn the private-use markers into <mark> tags."""
+    if not raw:
+        return mark_safe("")  # noqa: S308 - empty
+    html = str(escape(raw)).replace(_MARK_START, "<mark>").replace(_MARK_END, "</mark>")
+    return mark_safe(html)  # noqa: S308 - escaped above; only our own tags are added
+
+
+def _hits(rows) -> list[Hit]:
+    return [
+        Hit(
+            kind=row[0],
+            url=row[1],
+            title=row[2],
+            summary=row[3],
+            date=row[4],
+            organisation=row[5],
+            region=row[6],
+            evidence_level=row[7],
+            tags=list(zip(row[8], row[9], strict=False)),
+            snippet=_headline(row[10]) if row[10] is not None else row[3],
+        )
+        for row in rows
+    ]
+
+
+def _page_rows(parsed: ParsedQuery, filters: SearchFilters, sort: str, page: int):
+    conditions, params = filters.where()
+    offset = (page - 1) * PAGE_SIZE
+    columns = (
+        "e.kind, e.url, e.title, e.summary, e.date, e.organisation, e.region, "
+        "e.evidence_level, e.tags, e.tag_names"
+    )
+    if parsed.is_empty:
+        where = " AND ".join(conditions) or "TRUE"
+        sql = (
+            f"SELECT {columns}, NULL FROM {_ENTRY} e WHERE {where} "
+            "ORDER BY e.date DESC, e.id DESC LIMIT %s OFFSET %s"
+        )
+        return sql, [*params, PAGE_SIZE, offset]
+    q_sql, q_params = parsed.tsquery()
+    h_sql, h_params = parsed.highlight_tsquery()
+    where = " AND ".join([f"e.vector @@ {q_sql}", *conditions])
+    order = (
+        f"{_RANK.format(q=q_sql)} DESC, e.date DESC, e.id DESC"
+        if sort == "relevance"
+        else "e.date DESC, e.id DESC"
+    )
+    order_params = q_params if sort == "relevance" else []
+    # Only the rows of this page are fetched whole and get a (costly) headline.
+    sql = (
+        f"WITH top AS (SELECT e.id, row_number() OVER () AS position FROM ("
+        f"SELECT e.id FROM {_ENTRY} e WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s) e) "
+        f"SELECT {columns}, ts_headline('english', e.text, {h_sql}, %s) "
+        f"FROM top JOIN {_ENTRY} e ON e.id = top.id ORDER BY top.position"
+    )
+    return sql, [*q_params, *params, *order_params, PAGE_SIZE, offset, *h_params, _HEADLINE_OPTIONS]
+
+
+def _facet_sql(parsed: ParsedQuery, filters: SearchFilters):
+    """One statement: capped samples of the matches, grouped by each facet dimension.
+
+    A dimension that is filtered on is counted without its own filter, so its other values
+    show how many results choosing them instead would give.
+    """
+    if parsed.is_empty:
+        q_condition, q_params = [], []
+    else:
+        q_sql, q_params = parsed.tsquery()
+        q_condition = [f"e.vector @@ {q_sql}"]
+    samples: dict[str, str] = {}
+    ctes, params = [], []
+
+    def sample(without: str) -> str:
+        if without not in samples:
+            name = f"s_{without or 'all'}"
+            conditions, filter_params = filters.where(without=without)
+            where = " AND ".join(q_condition + conditions) or "TRUE"
+            ctes.append(
+                f"{name} AS (SELECT e.kind, e.region, e.evidence_level, e.year, e.tags, "
+                f"e.tag_names FROM {_ENTRY} e WHERE {where} LIMIT {COUNT_CAP + 1})"
+            )
+            params.extend([*q_params, *filter_params])
+            samples[without] = name
+        return samples[without]
+
+    active = {
+        "kind": bool(filters.kind),
+        "region": bool(filters.region),
+        "evidence": bool(filters.evidence),
+        "year": bool(filters.year),
+    }
+    main = sample("")
+    parts = [f"SELECT 'total', '', '', count(*), '' FROM {main}"]
+    for dimension, column in (
+        ("kind", "kind"),
+        ("region", "region"),
+        ("evidence", "evidence_level"),
+        ("year", "year"),
+    ):
+        source = sample(dimension) if active[dimension] else main
+        parts.append(
+            f"SELECT '{dimension}', {column}::text, '', count(*), '{source}' FROM {source} "
+            f"WHERE {column} IS NOT NULL AND {column}::text <> '' GROUP BY {column}"
+        )
+        if active[dimension]:
+            parts.append(f"SELECT 'sample', '{source}', '', count(*), '' FROM {source}")
+    parts.append(
+        f"(SELECT 'tag', t.slug, t.name, count(*), '{main}' FROM {main}, "
+        f"unnest({main}.tags, {main}.tag_names) AS t(slug, name) "
+        f"GROUP BY t.slug, t.name ORDER BY count(*) DESC, t.slug "
+        f"LIMIT {TAG_FACETS + MAX_TAG_FILTERS})"
+    )
+    sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(f"({p})" for p in parts)
+    return sql, params, main
+
+
+def _facets(rows, filters: SearchFilters, main: str) -> tuple[int, dict[str, list[FacetValue]]]:
+    sample_sizes = {main: 0}
+    total = 0
+    for dimension, value, _, count, _ in rows:
+        if dimension == "total":
+            total = count
+            sample_sizes[main] = count
+        elif dimension == "sample":
+            sample_sizes[value] = count
+    labels = {
+        "kind": dict(registry.kind_choices()),
+        "region": dict(Region.choices),
+        "evidence": {str(k): v for k, v in EvidenceLevel.choices},
+    }
+    selected = {
+        "kind": {filters.kind},
+        "region": {filters.region},
+        "evidence": {str(filters.evidence)},
+        "year": {str(filters.year)},
+        "tag": set(filters.tags),
+    }
+    facets: dict[str, list[FacetValue]] = {
+        d: [] for d in ("kind", "tag", "region", "evidence", "year")
+    }
+    for dimension, value, name, count, source in rows:
+        if dimension not in facets:
+            continue
+        label = name or labels.get(dimension, {}).get(value, value)
+        capped = sample_sizes.get(source, 0) > COUNT_CAP
+        facets[dimension].append(
+            FacetValue(value, label, count, capped, value in selected[dimension])
+        )
+    for dimension, values in facets.items():
+        if dimension == "year":
+            values.sort(key=lambda v: v.value, reverse=True)
+        elif dimension == "tag":
+            values[:] = values[:TAG_FACETS] + [v for v in values[TAG_FACETS:] if v.selected]
+        else:
+            values.sort(key=lambda v: (-v.count, v.label))
+    return total, facets
+
+
+def search_run(
+    *,
+    raw_query: str,
+    filters: SearchFilters,
+    sort: str = "relevance",
+    page: int = 1,
+    log: bool = True,
+) -> SearchResults:
+    """Everything the search page shows, in a fixed number of queries."""
+    started = time.perf_counter()
+    parsed = parse_query(raw_query, load_synonym_map())
+    sort = sort if sort in SORTS else "relevance"
+    page = min(max(page, 1), MAX_PAGE)
+    with connection.cursor() as cursor:
+        sql, params = _page_rows(parsed, filters, sort, page)
+        cursor.execute(sql, params)
+        hits = _hits(cursor.fetchall())
+        sql, params, main = _facet_sql(parsed, filters)
+        cursor.execute(sql, params)
+        total, facets = _facets(cursor.fetchall(), filters, main)
+    suggestion = None
+    if not parsed.is_empty and total < FEW_RESULTS:
+        suggestion = corrected_query(parsed.text, corrections(parsed.plain_words()))
+    duration_ms = round((time.perf_counter() - started) * 1000)
+    if log and not parsed.is_empty and page == 1:
+        SearchLog.objects.create(
+            query=parsed.text.lower()[:200], result_count=total, duration_ms=duration_ms
+        )
+    return SearchResults(
+        query=parsed,
+        filters=filters,
+        sort=sort,
+        page=page,
+        hits=hits,
+        total=min(total, COUNT_CAP),
+        capped=total > COUNT_CAP,
+        facets=facets,
+        suggestion=suggestion,
+        duration_ms=duration_ms,
+    )
+
+
+_SIMILAR_WORD = re.compile(r"[^\W_]{3,}")
+MAX_SIMILAR_WORDS = 40
+MAX_DISTINCTIVE_WORDS = 15
+_COLUMNS = (
+    "e.kind, e.url, e.title, e.summary, e.date, e.organisation, e.region, e.evidence_level, "
+    "e.tags, e.tag_names, NULL"
+)
+
+
+def _distinctive(words: list[str]) -> list[str]:
+    """Drop words so common in published content that sharing them says nothing.
+
+    The vocabulary's document frequencies stand in for IDF, which ts_rank lacks: without
+    this, two write-ups are "similar" because both say "team" and "happened".
+    """
+    if not words:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w.word, w.frequency, (SELECT count(*) FROM practice_searchentry) "
+            "FROM practice_searchword w WHERE w.word = ANY(%s::varchar[])",
+            [words],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return words
+    total = rows[0][2]
+    frequency = {word: count for word, count, _ in rows}
+    common = max(2, total // 4) if total >= 20 else total
+
+    def is_common(word: str) -> bool:
+        return frequency.get(word, 0) >= common
+
+    return sorted(
+        (word for word in words if not is_common(word)), key=lambda w: frequency.get(w, 0)
+    )[:MAX_DISTINCTIVE_WORDS]
+
+
+def similar_items(
+    *, text: str, exclude: tuple[str, int] | None = None, limit: int = 5
+) -> list[Hit]:
+    """Published items whose title, summary and tags share the most words with `text`.
+
+    The same measure serves the "Has this been done before?" panel and "related" lists.
+    """
+    from practice.search.text import fold, strip_control
+
+    words = list(dict.fromkeys(_SIMILAR_WORD.findall(fold(strip_control(text)))))
+    words = _distinctive(words[:MAX_SIMILAR_WORDS])
+    if not words:
+        return []
+    q_sql = "(" + " || ".join("plainto_tsquery('english', %s)" for _ in words) + ")"
+    conditions, params = [f"e.rank_vector @@ {q_sql}"], list(words)
+    if exclude:
+        conditions.append("NOT (e.kind = %s AND e.object_id = %s)")
+        params += list(exclude)
+    sql = (
+        f"SELECT {_COLUMNS} FROM {_ENTRY} e WHERE {' AND '.join(conditions)} "
+        f"ORDER BY ts_rank(e.rank_vector, {q_sql}) DESC, e.date DESC, e.id DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *words, limit])
+        return _hits(cursor.fetchall())
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    label: str
+    url: str
+    kind: str
+
+
+MAX_SUGGESTIONS = 6
+MAX_TAG_SUGGESTIONS = 3
+
+
+def suggestions_for(raw: str) -> list[Suggestion]:
+    """Titles starting with the typed words (the last one as a prefix), then matching tags."""
+    from django.urls import reverse
+
+    from practice.search.query import clean_query
+    from practice.search.text import fold
+
+    text, _ = clean_query(raw)
+    words = re.findall(r"[^\W_]+", fold(text))[:6]
+    if not words:
+        return []
+    # Only letters and digits reach the tsquery syntax; ":*A" = prefix, title weight only.
+    tsquery = " & ".join(f"{w}:A" for w in words[:-1]) + (" & " if len(words) > 1 else "")
+    tsquery += f"{words[-1]}:*A"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.title, e.url, e.kind FROM {_ENTRY} e "
+            "WHERE e.rank_vector @@ to_tsquery('english', %s) "
+            "ORDER BY ts_rank(e.rank_vector, to_tsquery('english', %s)) DESC, e.date DESC "
+            "LIMIT %s",
+            [tsquery, tsquery, MAX_SUGGESTIONS],
+        )
+        titles = [Suggestion(t, url, registry.kind_label(kind)) for t, url, kind in cursor]
+        prefix = " ".join(text.lower().split()).replace("\\", "").replace("%", "").replace("_", "")
+        cursor.execute(
+            "SELECT t.name, t.slug FROM taggit_tag t "
+            "WHERE (lower(t.name) LIKE %s OR lower(t.name) LIKE %s) "
+            f"AND EXISTS (SELECT 1 FROM {_ENTRY} e WHERE e.tags @> ARRAY[t.slug]::varchar[]) "
+            "ORDER BY t.name LIMIT %s",
+            [f"{prefix}%", f"% {prefix}%", MAX_TAG_SUGGESTIONS],
+        )
+        tags = [
+            Suggestion(name, f"{reverse('search:results')}?tag={slug}", "Tag")
+            for name, slug in cursor
+        ]
+    return titles + tags
+
+
+@dataclass
+class SearchGap:
+    query: str
+    searches: int
+    best_result_count: int
+
+
+def search_gaps(*, days: int = 90, max_results: int = 2, limit: int = 50) -> list[SearchGap]:
+    """The most frequent recent searches that found little or nothing."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Max
+    from django.utils import timezone
+
+    rows = (
+        SearchLog.objects.filter(created_at__gte=timezone.now() - timedelta(days=days))
+        .values("query")
+        .annotate(searches=Count("id"), best=Max("result_count"))
+        .filter(best__lte=max_results)
+        .order_by("-searches", "query")[:limit]
+    )
+    return [SearchGap(row["query"], row["searches"], row["best"]) for row in rows]

@@ -1,0 +1,160 @@
+"""Parse what someone typed into a tsquery, safely.
+
+Supports words, "quoted phrases", OR between terms and -exclusions (of words or phrases).
+User text only ever reaches PostgreSQL as a bound parameter of plainto_tsquery or
+phraseto_tsquery, which ignore operator characters; the SQL around them is fixed text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from practice.search.synonyms import SynonymMap, normalise_term
+from practice.search.text import strip_control
+
+MAX_QUERY_LENGTH = 200
+# Longest synonym phrase looked for in the typed words, in words ("accident and emergency").
+MAX_SYNONYM_WORDS = 4
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+@dataclass(frozen=True)
+class Alternative:
+    text: str
+    phrase: bool = False
+
+
+@dataclass
+class Clause:
+    """Items match when any alternative matches (or, if negated, when none does)."""
+
+    alternatives: list[Alternative]
+    negated: bool = False
+    # What was typed, for highlighting the unfolded form and for did-you-mean.
+    typed: list[str] = field(default_factory=list)
+    expanded: bool = False
+
+
+@dataclass
+class ParsedQuery:
+    text: str
+    clauses: list[Clause]
+    truncated: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.clauses
+
+    def tsquery(self) -> tuple[str, list[str]]:
+        """SQL for the tsquery and its parameters; only call when not empty."""
+        parts, params = [], []
+        for clause in self.clauses:
+            alternatives = []
+            for alternative in clause.alternatives:
+                function = "phraseto_tsquery" if alternative.phrase else "plainto_tsquery"
+                alternatives.append(f"{function}('english', %s)")
+                params.append(alternative.text)
+            sql = "(" + " || ".join(alternatives) + ")"
+            parts.append(f"!!{sql}" if clause.negated else sql)
+        return "(" + " && ".join(parts) + ")", params
+
+    def highlight_tsquery(self) -> tuple[str, list[str]]:
+        """The match query plus the typed forms, so "co-production" is marked in snippets."""
+        sql, params = self.tsquery()
+        typed = [word for clause in self.clauses if not clause.negated for word in clause.typed]
+        for word in typed:
+            sql += " || plainto_tsquery('english', %s)"
+            params.append(word)
+        return f"({sql})", params
+
+    def plain_words(self) -> list[str]:
+        """Typed single words that synonyms did not explain: candidates for spelling fixes."""
+        return [
+            clause.typed[0]
+            for clause in self.clauses
+            if not clause.negated and not clause.expanded and len(clause.typed) == 1
+        ]
+
+
+def clean_query(raw: str) -> tuple[str, bool]:
+    """Printable, single-spaced text of at most MAX_QUERY_LENGTH characters, and whether cut."""
+    text = " ".join(strip_control(raw).split())
+    if len(text) <= MAX_QUERY_LENGTH:
+        return text, False
+    cut = text[:MAX_QUERY_LENGTH]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut, True
+
+
+def _word_clauses(words: list[str], synonyms: SynonymMap) -> list[Clause]:
+    """Plain words, with the longest synonym phrases among them expanded."""
+    clauses, i = [], 0
+    normalised = [normalise_term(word) for word in words]
+    while i < len(words):
+        for size in range(min(MAX_SYNONYM_WORDS, len(words) - i), 0, -1):
+            key = " ".join(w for w in normalised[i : i + size] if w)
+            if size > 1 and key in synonyms or size == 1:
+                break
+        group = synonyms.get(key)
+        if not key:
+            i += size
+            continue
+        alternatives = [Alternative(term) for term in group] if group else [Alternative(key)]
+        clauses.append(
+            Clause(alternatives, typed=words[i : i + size], expanded=bool(group) and len(group) > 1)
+        )
+        i += size
+    return clauses
+
+
+def parse_query(raw: str, synonyms: SynonymMap | None = None) -> ParsedQuery:
+    synonyms = synonyms or {}
+    text, truncated = clean_query(raw)
+    clauses: list[Clause] = []
+    pending_words: list[str] = []
+    join_next = False
+
+    def add(new: list[Clause]) -> None:
+        nonlocal join_next
+        for clause in new:
+            previous = clauses[-1] if clauses else None
+            if join_next and previous and not previous.negated and not clause.negated:
+                previous.alternatives += clause.alternatives
+                previous.typed += clause.typed
+                previous.expanded = True  # an OR query is not a single misspelt word
+            else:
+                clauses.append(clause)
+            join_next = False
+
+    def flush() -> None:
+        if pending_words:
+            add(_word_clauses(pending_words, synonyms))
+            pending_words.clear()
+
+    for match in _TOKEN.finditer(text):
+        minus, quoted, bare = match.group(1), match.group(2), match.group(3)
+        if quoted is not None:
+            flush()
+            phrase = normalise_term(quoted)
+            if phrase:
+                add([Clause([Alternative(phrase, phrase=True)], bool(minus), [quoted], True)])
+        elif bare == "OR":
+            flush()
+            join_next = bool(clauses)
+        elif bare.startswith("-") and len(bare) > 1:
+            flush()
+            word = bare.lstrip("-")
+            key = normalise_term(word)
+            if key:
+                alternatives = [Alternative(term) for term in synonyms.get(key, (key,))]
+                add([Clause(alternatives, negated=True, typed=[word])])
+        else:
+            if join_next and not pending_words:
+                # "a OR b c": b joins a's clause on its own, c starts a new one.
+                add(_word_clauses([bare], synonyms))
+            else:
+                pending_words.append(bare)
+    flush()
+    return ParsedQuery(text=text, clauses=clauses, truncated=truncated)

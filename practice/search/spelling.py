@@ -1,0 +1,75 @@
+"""Did you mean: corrections drawn from the words of published content.
+
+The embedded PostgreSQL has no pg_trgm or fuzzystrmatch, so candidates are fetched by first
+letter and length (an index range scan) and compared in Python with rapidfuzz.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+from rapidfuzz.distance import Levenshtein
+
+from practice.search.synonyms import normalise_term
+
+MIN_WORD_LENGTH = 4
+MAX_WORDS_CHECKED = 4
+
+
+def _max_distance(word: str) -> int:
+    return 1 if len(word) <= 5 else 2
+
+
+def corrections(words: list[str]) -> dict[str, str]:
+    """Misspelt word -> the most frequent published word within a small edit distance.
+
+    One query whatever the number of words; words already in the vocabulary are left alone.
+    """
+    checked = []
+    for typed in words:
+        word = normalise_term(typed)
+        if len(word) >= MIN_WORD_LENGTH and word.isalpha() and word not in checked:
+            checked.append(word)
+    checked = checked[:MAX_WORDS_CHECKED]
+    if not checked:
+        return {}
+    conditions, params = [], []
+    for word in checked:
+        conditions.append("(word LIKE %s AND length(word) BETWEEN %s AND %s)")
+        limit = _max_distance(word)
+        params += [f"{word[0]}%", len(word) - limit, len(word) + limit]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT word, frequency FROM practice_searchword WHERE " + " OR ".join(conditions),
+            params,
+        )
+        vocabulary = cursor.fetchall()
+    known = {word for word, _ in vocabulary}
+    fixes: dict[str, str] = {}
+    for word in checked:
+        if word in known:
+            continue
+        limit = _max_distance(word)
+        best: tuple[int, int, str] | None = None
+        for candidate, frequency in vocabulary:
+            if candidate[0] != word[0]:
+                continue
+            distance = Levenshtein.distance(word, candidate, score_cutoff=limit)
+            if distance <= limit and (best is None or (distance, -frequency) < best[:2]):
+                best = (distance, -frequency, candidate)
+        if best:
+            fixes[word] = best[2]
+    return fixes
+
+
+def corrected_query(text: str, fixes: dict[str, str]) -> str | None:
+    """`text` with each misspelt word replaced, keeping quotes, OR and minus signs."""
+    if not fixes:
+        return None
+
+    def replace(match: re.Match) -> str:
+        return fixes.get(match.group(0).lower(), match.group(0))
+
+    fixed = re.sub(r"[^\W\d_]+", replace, text)
+    return fixed if fixed != text else None

@@ -1,0 +1,64 @@
+"""Text normalisation shared by indexing and querying, so both sides fold words the same way."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+from django.utils.html import strip_tags
+
+# Closed forms of hyphenated words ("co-production" -> "coproduction") and letter-ampersand
+# acronyms ("A&E" -> "aande"): the English parser splits both, which makes the hyphenated form
+# a slow phrase query and reduces "A&E" to the lone letter "e".
+_HYPHENATED = re.compile(r"(?<![\w-])[^\W_]+(?:-[^\W_]+)+(?![\w-])")
+_AMPERSAND = re.compile(r"(?<![\w&])([A-Za-z]{1,2}) ?& ?([A-Za-z]{1,2})(?![\w&])")
+_VOCABULARY_WORD = re.compile(r"[^\W\d_]{3,30}")
+# Snippet highlight markers are private-use characters, so stored text must never hold any.
+_UNSAFE_CATEGORIES = {"Cc", "Cs", "Co", "Cn"}
+
+MAX_VOCABULARY_WORDS = 3000
+
+
+def strip_control(text: str) -> str:
+    """Whitespace stays (as spaces); NUL, other control and private-use characters go."""
+    text = re.sub(r"\s", " ", text)
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _UNSAFE_CATEGORIES)
+
+
+def html_to_text(markup: str) -> str:
+    return " ".join(html.unescape(strip_tags(markup)).split())
+
+
+def _closed(match: re.Match) -> str:
+    return match.group(0).replace("-", "")
+
+
+def _anded(match: re.Match) -> str:
+    return f"{match.group(1)}and{match.group(2)}"
+
+
+def fold(text: str) -> str:
+    """The text with hyphenated words closed up and A&E-style acronyms made one word."""
+    return _AMPERSAND.sub(_anded, _HYPHENATED.sub(_closed, text)).lower()
+
+
+def folded_extras(text: str) -> str:
+    """Only the folded forms found in `text`, to append to it before indexing.
+
+    Appending (rather than replacing) keeps "production" matching "co-production".
+    """
+    forms = [_closed(m) for m in _HYPHENATED.finditer(text)]
+    forms += [_anded(m) for m in _AMPERSAND.finditer(text)]
+    return " ".join(forms).lower()
+
+
+def for_index(text: str) -> str:
+    extras = folded_extras(text)
+    return f"{text} {extras}" if extras else text
+
+
+def vocabulary_words(text: str) -> list[str]:
+    """Distinct lowercase words of `text` that a did-you-mean correction could offer."""
+    seen = dict.fromkeys(_VOCABULARY_WORD.findall(text.lower()))
+    return sorted(seen)[:MAX_VOCABULARY_WORDS]
