@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
-
-from django.utils.html import strip_tags
+from html.parser import HTMLParser
 
 # Closed forms of hyphenated words ("co-production" -> "coproduction") and letter-ampersand
 # acronyms ("A&E" -> "aande"): the English parser splits both, which makes the hyphenated form
@@ -26,8 +24,24 @@ def strip_control(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) not in _UNSAFE_CATEGORIES)
 
 
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.parts.append(" ")  # block and inline boundaries both separate words
+
+
 def html_to_text(markup: str) -> str:
-    return " ".join(html.unescape(strip_tags(markup)).split())
+    """Visible text of sanitised HTML in one pass, so escaped "<b>" text survives as text."""
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
 
 
 def _closed(match: re.Match) -> str:
