@@ -393,9 +393,9 @@ def _distinctive(words: list[str]) -> list[str]:
     def is_common(word: str) -> bool:
         return frequency.get(word, 0) >= common
 
-    return sorted(
-        (word for word in words if not is_common(word)), key=lambda w: frequency.get(w, 0)
-    )[:MAX_DISTINCTIVE_WORDS]
+    # When every word is common (a small site, or a one-topic draft) the words still count.
+    distinctive = [word for word in words if not is_common(word)] or words
+    return sorted(distinctive, key=lambda w: frequency.get(w, 0))[:MAX_DISTINCTIVE_WORDS]
 
 
 def similar_items(
