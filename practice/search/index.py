@@ -13,7 +13,7 @@ from practice.search.registry import SearchDocument
 from practice.search.text import for_index, strip_control, vocabulary_words
 
 # Snippets are cut from this much plain text; matches further in still count, unhighlighted.
-SNIPPET_TEXT_LENGTH = 6000
+SNIPPET_TEXT_LENGTH = 3000
 REBUILD_BATCH = 500
 
 _COLUMNS = (
@@ -21,7 +21,10 @@ _COLUMNS = (
     "tags, tag_names, text, words, vector, rank_vector"
 )
 # Vectors are built by PostgreSQL from the row's parts; weights A title, B summary and tags,
-# C sections and organisation, D body. The small rank vector is for ordering only.
+# C sections and organisation, D body. The small rank vector is for ordering only. Both also
+# hold the item's filter values as unparsed lexemes ("r:london", "t:carers": see
+# filter_lexemes) so that a query with filters is one GIN lookup, not a GIN lookup plus a
+# scan of every match.
 _UPSERT = f"""
 INSERT INTO practice_searchentry ({_COLUMNS})
 SELECT u.kind, u.object_id, u.url, u.title, u.summary, u.date, u.year, u.organisation,
@@ -29,14 +32,16 @@ SELECT u.kind, u.object_id, u.url, u.title, u.summary, u.date, u.year, u.organis
        setweight(to_tsvector('english', u.title_ix), 'A')
          || setweight(to_tsvector('english', u.summary_ix), 'B')
          || setweight(to_tsvector('english', u.sections_ix), 'C')
-         || setweight(to_tsvector('english', u.body_ix), 'D'),
+         || setweight(to_tsvector('english', u.body_ix), 'D')
+         || array_to_tsvector(u.filters),
        setweight(to_tsvector('english', u.title_ix), 'A')
          || setweight(to_tsvector('english', u.summary_ix), 'B')
+         || array_to_tsvector(u.filters)
 FROM jsonb_to_recordset(%s::jsonb) AS u(
     kind text, object_id bigint, url text, title text, summary text, date timestamptz,
     year int, organisation text, region text, evidence_level int, tags text[],
     tag_names text[], text text, words text[], title_ix text, summary_ix text,
-    sections_ix text, body_ix text)
+    sections_ix text, body_ix text, filters text[])
 ON CONFLICT (kind, object_id) DO UPDATE SET
     url = EXCLUDED.url, title = EXCLUDED.title, summary = EXCLUDED.summary,
     date = EXCLUDED.date, year = EXCLUDED.year, organisation = EXCLUDED.organisation,
@@ -73,7 +78,27 @@ def _row(kind: str, object_id: int, doc: SearchDocument) -> dict:
         "summary_ix": for_index(f"{summary} {' '.join(tag_names)}"),
         "sections_ix": for_index(f"{sections} {strip_control(doc.organisation)}"),
         "body_ix": for_index(body),
+        "filters": filter_lexemes(
+            kind=kind,
+            region=doc.region or "",
+            evidence_level=doc.evidence_level,
+            year=date.year,
+            tags=[slug for slug, _ in doc.tags],
+        ),
     }
+
+
+def filter_lexemes(
+    *, kind: str, region: str, evidence_level: int | None, year: int, tags: list[str]
+) -> list[str]:
+    """Lexemes no English text produces (they hold a colon), one per filter value."""
+    lexemes = [f"k:{kind}", f"y:{year}"]
+    if region:
+        lexemes.append(f"r:{region}")
+    if evidence_level:
+        lexemes.append(f"e:{evidence_level}")
+    lexemes += [f"t:{slug}" for slug in tags]
+    return lexemes
 
 
 def _words_add(cursor, words: list[str]) -> None:

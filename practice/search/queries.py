@@ -35,10 +35,13 @@ FEW_RESULTS = 3
 SORTS = ("relevance", "newest")
 _MARK_START, _MARK_END = "\ue000", "\ue001"
 _HEADLINE_OPTIONS = (
-    f"StartSel={_MARK_START}, StopSel={_MARK_END}, MaxFragments=2, MaxWords=30, MinWords=12, "
+    f"StartSel={_MARK_START}, StopSel={_MARK_END}, MaxFragments=1, MaxWords=35, MinWords=15, "
     'FragmentDelimiter=" … "'
 )
-_RANK = "ts_rank(e.rank_vector, {q}, 1)"  # 1: divide by 1 + log(length): short items not buried
+# Ranking reads the vector of every candidate: past this many (the most recent) title or
+# summary matches, older ones are not ranked. Normalisation 1 in ts_rank divides by
+# 1 + log(length), so short precise items are not buried by long ones.
+RANK_CAP = COUNT_CAP
 _ENTRY = "practice_searchentry"
 
 
@@ -77,25 +80,36 @@ class SearchFilters:
     def active(self) -> bool:
         return bool(self.kind or self.tags or self.region or self.evidence or self.year)
 
-    def where(self, *, without: str = "") -> tuple[list[str], list]:
-        """SQL conditions and parameters, optionally leaving one dimension out (for facets)."""
-        conditions, params = [], []
+    def tsquery(self, *, without: str = "") -> str | None:
+        """The filters as tsquery text over the filter lexemes of search entries, optionally
+        leaving one dimension out (for facets); None when nothing is filtered.
+
+        Every value was checked in from_query (known kinds, regions and numbers; slugs of
+        letters, digits and hyphens), and the text is passed as a bound parameter.
+        """
+        lexemes = []
         if self.kind and without != "kind":
-            conditions.append("e.kind = %s")
-            params.append(self.kind)
-        if self.tags:
-            conditions.append("e.tags @> %s::varchar[]")
-            params.append(list(self.tags))
+            lexemes.append(f"k:{self.kind}")
+        lexemes += [f"t:{tag}" for tag in self.tags]
         if self.region and without != "region":
-            conditions.append("e.region = %s")
-            params.append(self.region)
+            lexemes.append(f"r:{self.region}")
         if self.evidence and without != "evidence":
-            conditions.append("e.evidence_level = %s")
-            params.append(self.evidence)
+            lexemes.append(f"e:{self.evidence}")
         if self.year and without != "year":
-            conditions.append("e.year = %s")
-            params.append(self.year)
-        return conditions, params
+            lexemes.append(f"y:{self.year}")
+        return " & ".join(f"'{lexeme}'" for lexeme in lexemes) or None
+
+
+def _match(column: str, parsed: ParsedQuery, filter_query: str | None) -> tuple[str, list]:
+    """One GIN-indexable condition for the query and the filters together."""
+    if parsed.is_empty:
+        if filter_query is None:
+            return "TRUE", []
+        return f"e.{column} @@ %s::tsquery", [filter_query]
+    q_sql, q_params = parsed.tsquery()
+    if filter_query is None:
+        return f"e.{column} @@ {q_sql}", q_params
+    return f"e.{column} @@ ({q_sql} && %s::tsquery)", [*q_params, filter_query]
 
 
 @dataclass
@@ -185,37 +199,84 @@ def _hits(rows) -> list[Hit]:
     ]
 
 
-def _page_rows(parsed: ParsedQuery, filters: SearchFilters, sort: str, page: int):
-    conditions, params = filters.where()
+_PAGE_COLUMNS = (
+    "e.kind, e.url, e.title, e.summary, e.date, e.organisation, e.region, "
+    "e.evidence_level, e.tags, e.tag_names"
+)
+
+
+def _page_hits(cursor, parsed: ParsedQuery, filters: SearchFilters, sort: str, page: int):
+    """The hits of one page, in one query (two when a page straddles ranked and unranked).
+
+    Relevance is ts_rank on the small title/summary/tags vector, so only items that match
+    there can rank above zero. Those are ranked (the RANK_CAP most recent of them, which
+    bounds the work for very common words) and come first; items that match only in their
+    sections or body follow, newest first.
+    """
     offset = (page - 1) * PAGE_SIZE
-    columns = (
-        "e.kind, e.url, e.title, e.summary, e.date, e.organisation, e.region, "
-        "e.evidence_level, e.tags, e.tag_names"
-    )
+    filter_query = filters.tsquery()
     if parsed.is_empty:
-        where = " AND ".join(conditions) or "TRUE"
-        sql = (
-            f"SELECT {columns}, NULL FROM {_ENTRY} e WHERE {where} "
-            "ORDER BY e.date DESC, e.id DESC LIMIT %s OFFSET %s"
+        # Filter lexemes are in the small vector too, which is cheap to check row by row.
+        where, params = _match("rank_vector", parsed, filter_query)
+        cursor.execute(
+            f"SELECT {_PAGE_COLUMNS}, NULL FROM {_ENTRY} e WHERE {where} "
+            "ORDER BY e.date DESC, e.id DESC LIMIT %s OFFSET %s",
+            [*params, PAGE_SIZE, offset],
         )
-        return sql, [*params, PAGE_SIZE, offset]
+        return _hits(cursor.fetchall())
     q_sql, q_params = parsed.tsquery()
     h_sql, h_params = parsed.highlight_tsquery()
-    where = " AND ".join([f"e.vector @@ {q_sql}", *conditions])
-    order = (
-        f"{_RANK.format(q=q_sql)} DESC, e.date DESC, e.id DESC"
-        if sort == "relevance"
-        else "e.date DESC, e.id DESC"
+    headline = f"ts_headline('english', e.text, {h_sql}, %s)"
+    headline_params = [*h_params, _HEADLINE_OPTIONS]
+    full_match, full_params = _match("vector", parsed, filter_query)
+    if sort == "newest":
+        cursor.execute(
+            f"WITH top AS (SELECT e.id, row_number() OVER () AS position FROM ("
+            f"SELECT e.id FROM {_ENTRY} e WHERE {full_match} "
+            "ORDER BY e.date DESC, e.id DESC LIMIT %s OFFSET %s) e) "
+            f"SELECT {_PAGE_COLUMNS}, {headline} FROM top "
+            f"JOIN {_ENTRY} e ON e.id = top.id ORDER BY top.position",
+            [*full_params, PAGE_SIZE, offset, *headline_params],
+        )
+        return _hits(cursor.fetchall())
+
+    # Without exclusions a match in the small vector implies one in the full vector.
+    small_match, small_params = _match("rank_vector", parsed, filter_query)
+    candidate_conditions, candidate_params = [small_match], list(small_params)
+    if parsed.has_exclusions:
+        candidate_conditions.append(full_match)
+        candidate_params += full_params
+    cursor.execute(
+        f"WITH candidates AS (SELECT e.id, e.date, e.rank_vector FROM {_ENTRY} e "
+        f"WHERE {' AND '.join(candidate_conditions)} ORDER BY e.date DESC LIMIT {RANK_CAP}), "
+        f"top AS (SELECT c.id, row_number() OVER (ORDER BY ts_rank(c.rank_vector, {q_sql}, 1) "
+        "DESC, c.date DESC, c.id DESC) AS position FROM candidates c "
+        f"ORDER BY position LIMIT %s OFFSET %s) "
+        "SELECT counted.n, page.* FROM (SELECT count(*) AS n FROM candidates) counted "
+        f"LEFT JOIN LATERAL (SELECT {_PAGE_COLUMNS}, {headline}, top.position FROM top "
+        f"JOIN {_ENTRY} e ON e.id = top.id) page ON TRUE ORDER BY page.position",
+        [*candidate_params, *q_params, PAGE_SIZE, offset, *headline_params],
     )
-    order_params = q_params if sort == "relevance" else []
-    # Only the rows of this page are fetched whole and get a (costly) headline.
-    sql = (
+    rows = cursor.fetchall()
+    ranked_count = rows[0][0]
+    hits = _hits([row[1:12] for row in rows if row[1] is not None])
+    if len(hits) == PAGE_SIZE or ranked_count >= RANK_CAP:
+        return hits
+    cursor.execute(
         f"WITH top AS (SELECT e.id, row_number() OVER () AS position FROM ("
-        f"SELECT e.id FROM {_ENTRY} e WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s) e) "
-        f"SELECT {columns}, ts_headline('english', e.text, {h_sql}, %s) "
-        f"FROM top JOIN {_ENTRY} e ON e.id = top.id ORDER BY top.position"
+        f"SELECT e.id FROM {_ENTRY} e WHERE {full_match} AND NOT (e.rank_vector @@ {q_sql}) "
+        "ORDER BY e.date DESC, e.id DESC LIMIT %s OFFSET %s) e) "
+        f"SELECT {_PAGE_COLUMNS}, {headline} FROM top "
+        f"JOIN {_ENTRY} e ON e.id = top.id ORDER BY top.position",
+        [
+            *full_params,
+            *q_params,
+            PAGE_SIZE - len(hits),
+            max(0, offset - ranked_count),
+            *headline_params,
+        ],
     )
-    return sql, [*q_params, *params, *order_params, PAGE_SIZE, offset, *h_params, _HEADLINE_OPTIONS]
+    return hits + _hits(cursor.fetchall())
 
 
 def _facet_sql(parsed: ParsedQuery, filters: SearchFilters):
@@ -224,24 +285,19 @@ def _facet_sql(parsed: ParsedQuery, filters: SearchFilters):
     A dimension that is filtered on is counted without its own filter, so its other values
     show how many results choosing them instead would give.
     """
-    if parsed.is_empty:
-        q_condition, q_params = [], []
-    else:
-        q_sql, q_params = parsed.tsquery()
-        q_condition = [f"e.vector @@ {q_sql}"]
     samples: dict[str, str] = {}
     ctes, params = [], []
 
     def sample(without: str) -> str:
         if without not in samples:
             name = f"s_{without or 'all'}"
-            conditions, filter_params = filters.where(without=without)
-            where = " AND ".join(q_condition + conditions) or "TRUE"
+            column = "rank_vector" if parsed.is_empty else "vector"
+            where, where_params = _match(column, parsed, filters.tsquery(without=without))
             ctes.append(
                 f"{name} AS (SELECT e.kind, e.region, e.evidence_level, e.year, e.tags, "
                 f"e.tag_names FROM {_ENTRY} e WHERE {where} LIMIT {COUNT_CAP + 1})"
             )
-            params.extend([*q_params, *filter_params])
+            params.extend(where_params)
             samples[without] = name
         return samples[without]
 
@@ -332,9 +388,7 @@ def search_run(
     sort = sort if sort in SORTS else "relevance"
     page = min(max(page, 1), MAX_PAGE)
     with connection.cursor() as cursor:
-        sql, params = _page_rows(parsed, filters, sort, page)
-        cursor.execute(sql, params)
-        hits = _hits(cursor.fetchall())
+        hits = _page_hits(cursor, parsed, filters, sort, page)
         sql, params, main = _facet_sql(parsed, filters)
         cursor.execute(sql, params)
         total, facets = _facets(cursor.fetchall(), filters, main)

@@ -1,0 +1,317 @@
+"""Search speed at scale, as JSON: p50/p95/p99 server time and queries per request.
+
+Builds a SEPARATE benchmark database (`<name>_bench` on the same server: the embedded one, or
+DATABASE_URL's) holding N synthetic write-ups and M notes recombined from the demo corpus's
+sentences, with tags, regions and evidence levels, then runs a fixed mix of queries through
+the search page (Django's test client: routing, ORM, templates) and the same queries through a
+naive `icontains` search over title and body, for comparison.
+
+    .venv/bin/python bench/search.py                       # 100,000 write-ups + 20,000 notes
+    .venv/bin/python bench/search.py --items 5000 --notes 1000 --repeat 2
+    .venv/bin/python bench/search.py --reload              # rebuild the data even if present
+
+Until the events app exists, notes are indexed straight into the search table as the "note"
+kind, through the same bulk path `rebuild_search_index` uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("STATIC_STORAGE", "simple")
+os.environ["ALLOWED_HOSTS"] = "testserver"
+
+SEED = 20260601
+REGIONS = [
+    "north-east", "north-west", "yorkshire-humber", "east-midlands", "west-midlands",
+    "east-of-england", "london", "south-east", "south-west", "scotland", "wales",
+    "northern-ireland", "uk-wide",
+]  # fmt: skip
+TAGS = [
+    "co-production", "wellbeing", "carers", "dementia", "loneliness", "leadership",
+    "community", "mental health", "learning disability", "social prescribing",
+    "hospital discharge", "public health", "housing", "homelessness", "older people",
+    "young people", "workforce", "digital", "volunteering", "relationships", "integration",
+    "primary care", "social care", "voluntary sector", "inequalities", "commissioning",
+    "prevention", "self-management", "peer support", "end of life",
+]  # fmt: skip
+ORGANISATIONS = [
+    "Leeds Community Healthcare", "Bradford Council", "Wellbeing Teams", "NHS Kent",
+    "Camden Carers", "Age UK Wirral", "Bristol Mind", "Cardiff and Vale UHB",
+    "Glasgow HSCP", "Belfast Trust", "Norfolk County Council", "Sheffield Voluntary Action",
+]  # fmt: skip
+QUERIES = {
+    "single_word": [
+        "loneliness", "leadership", "wellbeing", "community", "relationships", "inequalities",
+        "council", "volunteers", "culture", "welfare",
+    ],
+    "phrase": [
+        '"relational welfare state"', '"social care"', '"public health"',
+        '"thought leader"', '"better way"', '"mental health"', '"local government"',
+        '"wellbeing teams"', '"voluntary sector"', '"lived experience"',
+    ],
+    "acronym_or_synonym": [
+        "LD", "A&E", "MH", "JSNA", "CQC", "ICB", "GP", "VCSE", "co-production", "organization",
+    ],
+    "misspelling": [
+        "lonelyness", "leadreship", "wellbeng", "comunity", "relatonships", "inequalites",
+        "counsil", "voluntery", "cultre", "welfair",
+    ],
+    "boolean": [
+        "trust OR relationships", "carers -dementia", "loneliness OR isolation",
+        "leadership -council", '"social care" -health', "community OR neighbourhood",
+        "wellbeing -teams", "housing OR homelessness", "network -online", "culture OR values",
+    ],
+    "filtered": [
+        ("loneliness", {"region": "london"}), ("leadership", {"type": "writeup"}),
+        ("community", {"tag": "carers"}), ("wellbeing", {"evidence": "4"}),
+        ("relationships", {"year": "2025"}), ("welfare", {"region": "wales", "tag": "housing"}),
+        ("council", {"type": "note"}), ("", {"tag": "dementia"}), ("", {"region": "scotland"}),
+        ('"public health"', {"sort": "newest"}),
+    ],
+}  # fmt: skip
+
+
+def bench_database() -> dict:
+    """The benchmark database's settings, creating the database if needed."""
+    from config.database import DEFAULT_DATABASE_NAME, database_from_url, embedded_database
+
+    if os.environ.get("DATABASE_URL"):
+        import psycopg
+
+        config = database_from_url(os.environ["DATABASE_URL"])
+        config["NAME"] = f"{config['NAME']}_bench"
+        admin = {
+            "dbname": "postgres",
+            "user": config["USER"] or None,
+            "password": config["PASSWORD"] or None,
+            "host": config["HOST"] or None,
+            "port": config["PORT"] or None,
+        }
+        with psycopg.connect(**{k: v for k, v in admin.items() if v}, autocommit=True) as conn:
+            if not conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
+            ).fetchone():
+                conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
+        return config
+    data_dir = Path(os.environ.get("WHEELHOUSE_DATA_DIR", ROOT / ".data"))
+    return embedded_database(data_dir, name=f"{DEFAULT_DATABASE_NAME}_bench")
+
+
+def corpus_sentences() -> list[str]:
+    from django.conf import settings
+
+    sentences = []
+    for path in sorted(Path(settings.DEMO_CORPUS_DIR).glob("*.txt")):
+        text = " ".join(path.read_text().split())
+        for sentence in re.split(r"(?<=[.!?])\s+", text):
+            if 40 <= len(sentence) <= 300 and "augmentin" not in sentence.lower():
+                sentences.append(sentence)
+    return sentences
+
+
+def _title(rng: random.Random, sentences: list[str]) -> str:
+    words = re.findall(r"[A-Za-z][\w'-]*", rng.choice(sentences))
+    start = rng.randrange(max(1, len(words) - 6))
+    return " ".join(words[start : start + rng.randint(4, 9)]).capitalize() or "Untitled"
+
+
+def load(n_items: int, n_notes: int) -> None:
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.utils.html import escape
+    from taggit.models import Tag
+
+    from practice.models import WriteUp
+    from practice.search.index import entries_bulk_insert, index_rebuild, vocabulary_rebuild
+    from practice.search.registry import SearchDocument
+
+    rng = random.Random(SEED)
+    sentences = corpus_sentences()
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE practice_searchentry, practice_searchword, practice_searchlog, "
+            "taggit_taggeditem, practice_comment, practice_writeup RESTART IDENTITY CASCADE"
+        )
+    tags = [Tag.objects.get_or_create(name=name)[0] for name in TAGS]
+    content_type = ContentType.objects.get_for_model(WriteUp)
+
+    started = time.perf_counter()
+    raw = connection.cursor().cursor  # psycopg cursor, for COPY
+    columns = (
+        "title, slug, summary, body, body_html, context, what_we_did, who_for, outcomes, "
+        "lessons, resources, sections_html, evidence_level, organisation, region, contact, "
+        "status, published_at, created_at, updated_at, review_note"
+    )
+    with raw.copy(f"COPY practice_writeup ({columns}) FROM STDIN") as copy:
+        for n in range(1, n_items + 1):
+            title = _title(rng, sentences)
+            summary = rng.choice(sentences)[:300]
+            body = " ".join(rng.choices(sentences, k=rng.randint(8, 40)))
+            context = rng.choice(sentences)
+            outcomes = rng.choice(sentences)
+            date = now - timedelta(minutes=rng.randrange(60 * 24 * 365 * 4))
+            copy.write_row(
+                (
+                    title, f"bench-{n}", summary, body, f"<p>{escape(body)}</p>", context, "", "",
+                    outcomes, "", "",
+                    json.dumps({"context": f"<p>{escape(context)}</p>",
+                                "outcomes": f"<p>{escape(outcomes)}</p>"}),
+                    rng.randint(1, 5), rng.choice(ORGANISATIONS), rng.choice(REGIONS), "",
+                    "published", date, date, date, "",
+                )
+            )  # fmt: skip
+    with raw.copy("COPY taggit_taggeditem (content_type_id, object_id, tag_id) FROM STDIN") as copy:
+        for n in range(1, n_items + 1):
+            for tag in rng.sample(tags, rng.randint(1, 4)):
+                copy.write_row((content_type.pk, n, tag.pk))
+    loaded = time.perf_counter()
+    index_rebuild()
+
+    def notes():
+        for n in range(1, n_notes + 1):
+            date = now - timedelta(minutes=rng.randrange(60 * 24 * 365 * 4))
+            chosen = rng.sample(tags, rng.randint(1, 3))
+            yield (
+                "note",
+                n,
+                SearchDocument(
+                    title=_title(rng, sentences),
+                    summary=rng.choice(sentences)[:300],
+                    url=f"/events/notes/bench-{n}/",
+                    date=date,
+                    organisation=rng.choice(ORGANISATIONS),
+                    region=rng.choice(REGIONS),
+                    tags=[(t.slug, t.name) for t in chosen],
+                    body=" ".join(rng.choices(sentences, k=rng.randint(5, 25))),
+                ),
+            )
+
+    entries_bulk_insert(notes())
+    vocabulary_rebuild()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(
+        f"loaded {n_items} write-ups in {loaded - started:.0f}s, indexed them and "
+        f"{n_notes} notes in {time.perf_counter() - loaded:.0f}s",
+        file=sys.stderr,
+    )
+
+
+def percentiles(timings: list[float]) -> dict:
+    timings = sorted(timings)
+
+    def at(p: float) -> float:
+        return round(timings[min(len(timings) - 1, int(round(p * (len(timings) - 1))))], 1)
+
+    return {"runs": len(timings), "p50_ms": at(0.5), "p95_ms": at(0.95), "p99_ms": at(0.99)}
+
+
+def run(repeat: int) -> dict:
+    from django.db import connection
+    from django.db.models import Q
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from practice.models import SearchEntry
+
+    client = Client()
+    results: dict[str, dict] = {}
+    naive_timings: list[float] = []
+    naive_queries: list[int] = []
+    for kind, entries in QUERIES.items():
+        timings, query_counts = [], []
+        for entry in entries:
+            q, extra = entry if isinstance(entry, tuple) else (entry, {})
+            url = "/search/?" + urlencode({"q": q, **extra})
+            assert client.get(url).status_code == 200  # warm
+            for _ in range(repeat):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    timings.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+                query_counts.append(len(captured))
+        # The naive baseline (what a plain icontains over title and body costs) is slow enough
+        # at full size that three queries of each kind give its figures.
+        for entry in entries[:3]:
+            text = (entry[0] if isinstance(entry, tuple) else entry).strip('"')
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                matches = SearchEntry.objects.filter(
+                    Q(title__icontains=text) | Q(text__icontains=text)
+                )
+                list(matches.order_by("-date")[:20].values_list("title", "url"))
+                matches.count()
+                naive_timings.append((time.perf_counter() - started) * 1000)
+            naive_queries.append(len(captured))
+        results[kind] = {
+            **percentiles(timings),
+            "queries_per_request": max(query_counts),
+            "distinct_queries": len(entries),
+        }
+    results["naive_icontains"] = {
+        **percentiles(naive_timings),
+        "queries_per_request": max(naive_queries),
+    }
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=100_000, help="synthetic write-ups")
+    parser.add_argument("--notes", type=int, default=20_000, help="synthetic event notes")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per query")
+    parser.add_argument("--reload", action="store_true", help="rebuild data even if present")
+    args = parser.parse_args()
+
+    import django
+    from django.conf import settings
+
+    database = bench_database()
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    # Updated in place: Django has already filled in this dict's defaults.
+    connection.close()
+    settings.DATABASES["default"].update(database)
+    connection.settings_dict.update(database)
+
+    from practice.models import SearchEntry, WriteUp
+
+    call_command("migrate", verbosity=0)
+    present = (WriteUp.objects.count(), SearchEntry.objects.filter(kind="note").count())
+    if args.reload or present != (args.items, args.notes):
+        load(args.items, args.notes)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        size = cursor.fetchone()[0]
+    report = {
+        "search_page": run(args.repeat),
+        "database": database["NAME"],
+        "database_size": size,
+        "writeups": WriteUp.objects.count(),
+        "notes": SearchEntry.objects.filter(kind="note").count(),
+        "search_entries": SearchEntry.objects.count(),
+        "target": "p95 <= 50 ms per kind for a full results page",
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
