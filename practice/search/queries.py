@@ -10,18 +10,22 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection
+from django.db.models import Count, Max
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from practice.models import EvidenceLevel, Region
 from practice.search import registry
 from practice.search.models import SearchLog
-from practice.search.query import ParsedQuery, parse_query
+from practice.search.query import ParsedQuery, clean_query, parse_query
 from practice.search.spelling import corrected_query, corrections
 from practice.search.synonyms import load_synonym_map
+from practice.search.text import fold, strip_control
 
 PAGE_SIZE = 20
 # Counting tens of thousands of matches costs as much as ranking them; nobody needs the
@@ -112,6 +116,10 @@ def _match(column: str, parsed: ParsedQuery, filter_query: str | None) -> tuple[
     return f"e.{column} @@ ({q_sql} && %s::tsquery)", [*q_params, filter_query]
 
 
+_REGION_LABELS = dict(Region.choices)
+_EVIDENCE_LABELS = dict(EvidenceLevel.choices)
+
+
 @dataclass
 class Hit:
     kind: str
@@ -131,11 +139,17 @@ class Hit:
 
     @property
     def region_label(self) -> str:
-        return Region(self.region).label if self.region in Region.values else ""
+        return _REGION_LABELS.get(self.region, "")
 
     @property
     def evidence_label(self) -> str:
-        return EvidenceLevel(self.evidence_level).label if self.evidence_level else ""
+        return _EVIDENCE_LABELS.get(self.evidence_level, "")
+
+    @property
+    def tag_links(self) -> list[tuple[str, str]]:
+        """(url, name) pairs, built without a URL reversal per tag."""
+        prefix = reverse("tag", args=["slug"]).removesuffix("slug/")
+        return [(f"{prefix}{slug}/", name) for slug, name in self.tags]
 
 
 @dataclass
@@ -459,8 +473,6 @@ def similar_items(
 
     The same measure serves the "Has this been done before?" panel and "related" lists.
     """
-    from practice.search.text import fold, strip_control
-
     words = list(dict.fromkeys(_SIMILAR_WORD.findall(fold(strip_control(text)))))
     words = _distinctive(words[:MAX_SIMILAR_WORDS])
     if not words:
@@ -492,11 +504,6 @@ MAX_TAG_SUGGESTIONS = 3
 
 def suggestions_for(raw: str) -> list[Suggestion]:
     """Titles starting with the typed words (the last one as a prefix), then matching tags."""
-    from django.urls import reverse
-
-    from practice.search.query import clean_query
-    from practice.search.text import fold
-
     text, _ = clean_query(raw)
     words = re.findall(r"[^\W_]+", fold(text))[:6]
     if not words:
@@ -537,11 +544,6 @@ class SearchGap:
 
 def search_gaps(*, days: int = 90, max_results: int = 2, limit: int = 50) -> list[SearchGap]:
     """The most frequent recent searches that found little or nothing."""
-    from datetime import timedelta
-
-    from django.db.models import Count, Max
-    from django.utils import timezone
-
     rows = (
         SearchLog.objects.filter(created_at__gte=timezone.now() - timedelta(days=days))
         .values("query")
