@@ -66,6 +66,10 @@ def register(
         m2m_changed.connect(
             _tags_changed, sender=through, dispatch_uid=f"search-tags-{through._meta.label}"
         )
+        tag_model = tags.remote_field.model
+        post_save.connect(
+            _tag_renamed, sender=tag_model, dispatch_uid=f"search-tag-{tag_model._meta.label}"
+        )
 
 
 def types() -> list[SearchType]:
@@ -106,3 +110,16 @@ def _tags_changed(sender, instance, action, **kwargs) -> None:
         from practice.search.index import entry_sync
 
         entry_sync(instance)
+
+
+def _tag_renamed(sender, instance, created=False, raw=False, **kwargs) -> None:
+    """Entries hold tag names for display and facets: refresh the ones using this tag."""
+    if created or raw:
+        return
+    from practice.search.index import entry_sync
+
+    for search_type in _by_kind.values():
+        field = next((f for f in search_type.model._meta.get_fields() if f.name == "tags"), None)
+        if field is not None and field.remote_field.model is sender:
+            for item in search_type.published().filter(tags=instance).distinct():
+                entry_sync(item)

@@ -290,6 +290,16 @@ def test_index_follows_saves_tag_changes_unpublishing_and_deletes(client):
     assert not SearchWord.objects.filter(word="telephone").exists()
 
 
+def test_renaming_a_tag_updates_results(client):
+    from taggit.models import Tag
+
+    make_writeup(title="Carers cafe", tags=("carers",))
+    tag = Tag.objects.get(name="carers")
+    tag.name = "unpaid carers"
+    tag.save()
+    assert ">unpaid carers</a>" in search(client, "cafe")
+
+
 def test_rebuild_command_restores_the_index(client):
     make_writeup(title="Hospital discharge")
     from practice.models import SearchEntry
