@@ -10,7 +10,7 @@ matching VTIMEZONE, so a meeting at 10:00 stays at 10:00 across the clock change
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -27,6 +27,16 @@ def event_uid(event: Event) -> str:
     return f"{event.uid}@wheelhouse"
 
 
+def _calendar_time(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Local time with TZID, except in the hour that happens twice when the clocks go back:
+    RFC 5545 reads such a local time as the first one, so the second is written in UTC."""
+    local = moment.astimezone(zone)
+    other = local.replace(fold=1 - local.fold)
+    if other.utcoffset() != local.utcoffset():
+        return moment.astimezone(UTC)
+    return local
+
+
 def event_component(event: Event) -> icalendar.Event:
     zone = ZoneInfo(settings.TIME_ZONE)
     component = icalendar.Event()
@@ -38,9 +48,9 @@ def event_component(event: Event) -> icalendar.Event:
     component.add("summary", event.title)
     start = event.starts_at.astimezone(zone)
     if event.time_recorded:
-        component.add("dtstart", start)
+        component.add("dtstart", _calendar_time(event.starts_at, zone))
         if event.ends_at:
-            component.add("dtend", event.ends_at.astimezone(zone))
+            component.add("dtend", _calendar_time(event.ends_at, zone))
     else:
         # Only the day is known: an all-day entry rather than an invented time.
         component.add("dtstart", start.date())

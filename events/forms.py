@@ -16,6 +16,10 @@ MAX_KEY_POINTS = 30
 MAX_LINKS = 20
 _LIST_MARKER = re.compile(r"^\s*(?:[•*·–—-]|\d+[.)])\s*")
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+BOOKING_URL_MESSAGE = (
+    "Enter a full web address starting with https://, for example "
+    "https://www.eventbrite.co.uk/e/123"
+)
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -51,6 +55,15 @@ class EventForm(forms.ModelForm):
         required=False,
         help_text="Separate tags with commas, for example: leadership, health inequalities.",
     )
+    booking_url = forms.URLField(
+        label="Booking link",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="A full web address, for example https://www.eventbrite.co.uk/e/123",
+        error_messages={"invalid": BOOKING_URL_MESSAGE},
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
 
     class Meta:
         model = Event
@@ -79,7 +92,6 @@ class EventForm(forms.ModelForm):
             "starts_at": "UK time. Leave empty only if nobody recorded when it happened.",
             "ends_at": "UK time, after the start.",
             "venue": "For example: Leeds Civic Hall. Leave empty for online events.",
-            "booking_url": "A full web address, for example https://www.eventbrite.co.uk/e/123",
             "description": "What the event is about and who should come. Markdown works.",
             "is_cancelled": "Cancelled events stay listed, marked as cancelled, and calendars "
             "that subscribed to the feed show them as cancelled.",
@@ -89,13 +101,6 @@ class EventForm(forms.ModelForm):
             "ends_at": LocalDateTimeInput(),
             "address": forms.Textarea(attrs={"rows": 3}),
             "description": MarkdownxWidget(attrs={"rows": 8}),
-            "booking_url": forms.URLInput(attrs={"placeholder": "https://"}),
-        }
-        error_messages = {
-            "booking_url": {
-                "invalid": "Enter a full web address starting with https://, for example "
-                "https://www.eventbrite.co.uk/e/123"
-            }
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -113,7 +118,7 @@ class EventForm(forms.ModelForm):
     def clean_booking_url(self) -> str:
         url = self.cleaned_data["booking_url"]
         if url and urlsplit(url).scheme not in {"http", "https"}:
-            raise forms.ValidationError(self._meta.error_messages["booking_url"]["invalid"])
+            raise forms.ValidationError(BOOKING_URL_MESSAGE)
         return url
 
     def clean_series_name(self) -> str:
@@ -201,6 +206,15 @@ class EventNoteForm(forms.ModelForm):
     tags = TagListField(
         required=False,
         help_text="Separate tags with commas, for example: leadership, health inequalities.",
+    )
+    booking_url = forms.URLField(
+        label="Booking link",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="A full web address, for example https://www.eventbrite.co.uk/e/123",
+        error_messages={"invalid": BOOKING_URL_MESSAGE},
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
     )
 
     class Meta:

@@ -117,7 +117,8 @@ _TITLE_SERIES = re.compile(
 )
 _TEXT_SERIES = re.compile(rf"\bthis was the {_ORDINAL}\s+(of \w+\s+)?(meeting|session)s?\b", re.I)
 _CROSS_REFERENCE = re.compile(
-    rf"\bnote of the {_ORDINAL} (meeting|session)\b(?P<rest>[^.]*?)(is|can be found) here\.?",
+    rf"(\b(the|a)\s+)?\bnote of the {_ORDINAL} (meeting|session)\b(?P<rest>[^.]*?)"
+    r"(is|can be found) here\.?",
     re.IGNORECASE,
 )
 
@@ -247,6 +248,8 @@ class ImportedMeeting:
     speakers: list[ImportedSpeaker] = field(default_factory=list)
     key_points: list[str] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
+    # The raw first line after the title: with the title, it identifies the meeting even
+    # when the cleaning rules change.
     opening: str = ""
 
     @property
@@ -386,8 +389,8 @@ def _categories(header: str, suffix: list[str]) -> list[str]:
     return [part.strip().lower() for part in " ".join(words).split(",") if part.strip()]
 
 
-def _split_meetings(text: str) -> list[tuple[str, str, list[str]]]:
-    """(header, title, body lines) for each meeting on the page."""
+def _split_meetings(text: str) -> list[tuple[str, str, str, list[str]]]:
+    """(header, title, opening line, body lines) for each meeting on the page."""
     lines = text.replace("\r\n", "\n").replace("\u00a0", " ").split("\n")
     segments: list[list[str]] = [[]]
     for line in lines:
@@ -401,7 +404,10 @@ def _split_meetings(text: str) -> list[tuple[str, str, list[str]]]:
         if len(content) < 3 or not looks_like_event_notes(content[0][1]):
             continue
         (_, header), (title_index, title) = content[0], content[1]
-        meetings.append((_header_half(header), " ".join(title.split()), segment[title_index + 1 :]))
+        opening = content[2][1]
+        meetings.append(
+            (_header_half(header), " ".join(title.split()), opening, segment[title_index + 1 :])
+        )
     return meetings
 
 
@@ -438,16 +444,29 @@ def _split_lists(paragraphs: list[str]) -> tuple[list[str], list[str], list[str]
     return body, key_points, questions
 
 
+def _summary(paragraphs: list[str]) -> str:
+    """The opening prose, stopping at the first paragraph that introduces a list."""
+    opening: list[str] = []
+    for paragraph in paragraphs:
+        if _BULLET.match(paragraph):
+            break
+        if paragraph.rstrip().endswith(":"):
+            opening.append(paragraph.rstrip()[:-1].rstrip() + ".")
+            break
+        opening.append(paragraph)
+    return derive_summary(opening or paragraphs)
+
+
 def parse_event_page(source: str, text: str) -> list[ImportedMeeting]:
     raw = _split_meetings(text)
-    suffix = _common_suffix([header for header, _, _ in raw])
+    suffix = _common_suffix([header for header, _, _, _ in raw])
     organiser = " ".join(suffix)
     years = Counter(int(m.group(0)) for m in _ANY_YEAR.finditer(text))
     default_year = years.most_common(1)[0][0] if years else None
 
     meetings: list[ImportedMeeting] = []
     cross_dates: dict[tuple[str, int], date] = {}
-    for header, title, lines in raw:
+    for header, title, opening, lines in raw:
         paragraphs = _paragraphs(_clean_lines(lines))
         # "The note of the first meeting is here": the link is lost, the series link replaces it.
         references = [m for p in paragraphs for m in _CROSS_REFERENCE.finditer(p)]
@@ -483,7 +502,7 @@ def parse_event_page(source: str, text: str) -> list[ImportedMeeting]:
             ImportedMeeting(
                 source=source,
                 title=title,
-                summary=derive_summary(body or key_points),
+                summary=_summary(body or key_points),
                 body=paragraphs_to_markdown(body),
                 organiser=organiser,
                 tags=derive_tags(title, prose, categories),
@@ -493,7 +512,7 @@ def parse_event_page(source: str, text: str) -> list[ImportedMeeting]:
                 speakers=find_speakers(paragraphs),
                 key_points=key_points,
                 questions=questions,
-                opening=body[0] if body else "",
+                opening=opening,
             )
         )
     for meeting in meetings:

@@ -189,8 +189,7 @@ class Event(models.Model):
             self.slug = event_slug(Event, self.title, exclude_pk=self.pk)
         if self.status == Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-        snapshot = getattr(self, "_calendar_snapshot", None)
-        if snapshot is not None and snapshot != self._calendar_values():
+        if self._calendar_changed():
             self.sequence += 1
         self.description_html = render_markdown(self.description)
         super().save(*args, **kwargs)
@@ -208,8 +207,15 @@ class Event(models.Model):
         instance._calendar_snapshot = instance._calendar_values()
         return instance
 
-    def _calendar_values(self) -> tuple:
-        return tuple(getattr(self, name) for name in CALENDAR_FIELDS if hasattr(self, name))
+    def _calendar_values(self) -> dict:
+        # Only loaded fields: reading a deferred one here would query (and recurse).
+        return {name: self.__dict__[name] for name in CALENDAR_FIELDS if name in self.__dict__}
+
+    def _calendar_changed(self) -> bool:
+        snapshot = getattr(self, "_calendar_snapshot", None)
+        if snapshot is None:
+            return False
+        return any(self.__dict__.get(name) != value for name, value in snapshot.items())
 
     @property
     def is_published(self) -> bool:
