@@ -133,7 +133,9 @@ def note_page(user, slug: str) -> dict:
             "tags",
             "speakers",
             "key_points",
-            Prefetch("related_writeups", queryset=WriteUp.objects.published()),
+            Prefetch(
+                "related_writeups", queryset=WriteUp.objects.published().prefetch_related("tags")
+            ),
             Prefetch(
                 "related_notes",
                 queryset=EventNote.objects.published().select_related("event"),
@@ -170,7 +172,11 @@ def note_page(user, slug: str) -> dict:
 
 def series_page(slug: str) -> dict:
     series = get_object_or_404(Series, slug=slug)
-    meetings = list(series_meetings(series.pk).prefetch_related("tags", _published_notes()))
+    meetings = list(
+        series_meetings(series.pk)
+        .select_related("series")
+        .prefetch_related("tags", _published_notes())
+    )
     return {"series": series, "meetings": meetings}
 
 
@@ -180,6 +186,7 @@ def tagged(tag: Tag, *, limit: int = 10) -> dict:
         "events": list(
             Event.objects.published()
             .filter(tags=tag)
+            .select_related("series")
             .order_by(F("starts_at").desc(nulls_last=True), "-pk")[:limit]
         ),
         "notes": list(
