@@ -281,3 +281,45 @@ def test_note_page_links_previous_and_next_meeting_of_the_series(client):
     series_page = client.get(series.get_absolute_url()).content.decode()
     assert series_page.index("Leadership one") < series_page.index("Leadership two")
     assert "Leadership three" in series_page
+
+
+def test_editing_notes_shows_their_key_points_and_keeps_the_author(staff_client, staff_user):
+    event = _past()
+    note = make_note(event=event, key_points=("Keep this", "And this"), author=staff_user)
+    form = staff_client.get(reverse("events:note_edit", args=[note.slug])).content.decode()
+    assert "Keep this\nAnd this" in form
+    data = _note_post(**{"note-key_points_text": "Keep this\nAnd this\nNew one"})
+    staff_client.post(reverse("events:note_edit", args=[note.slug]), data)
+    note.refresh_from_db()
+    assert [p.text for p in note.key_points.all()] == ["Keep this", "And this", "New one"]
+    assert note.author == staff_user
+    assert note.event == event
+
+
+def test_a_tampered_speaker_form_is_refused_without_an_error_page(staff_client):
+    event = _past()
+    data = _note_post()
+    del data["speakers-TOTAL_FORMS"]
+    response = staff_client.post(reverse("events:note_create", args=[event.slug]), data)
+    assert response.status_code == 200
+    assert not EventNote.objects.exists()
+
+
+def test_admin_manages_every_events_model(client, django_user_model):
+    admin = django_user_model.objects.create_superuser(username="boss", password="x")
+    client.force_login(admin)
+    event = _past()
+    note = make_note(event=event)
+    for name in ("event", "eventnote", "series"):
+        assert client.get(reverse(f"admin:events_{name}_changelist")).status_code == 200
+        assert client.get(reverse(f"admin:events_{name}_add")).status_code == 200
+    page = client.get(reverse("admin:events_eventnote_change", args=[note.pk])).content.decode()
+    assert "First point" in page and "Jen Wallace" in page
+
+    Series.objects.create(name="Better leadership")
+    response = client.post(
+        reverse("admin:events_series_add"), {"name": "BETTER leadership", "slug": "other"}
+    )
+    assert response.status_code == 200
+    assert "A series with this name already exists" in response.content.decode()
+    assert Series.objects.count() == 1
