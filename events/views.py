@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
 from taggit.models import Tag
 
@@ -72,6 +73,8 @@ def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
     return _calendar_response(calendar.calendar_for([event], name=event.title), f"{slug}.ics")
 
 
+# Calendar apps poll the feed; it holds only published events, so shared caches may keep it.
+@cache_control(public=True, max_age=900)
 def feed_ics(request: HttpRequest) -> HttpResponse:
     # Cancelled events stay in the feed (as CANCELLED) so subscribed calendars update.
     events = Event.objects.upcoming().prefetch_related("tags")[:500]
