@@ -73,6 +73,10 @@ class EventQuerySet(models.QuerySet):
             return self.all()
         return self.published()
 
+    def not_cancelled(self) -> EventQuerySet:
+        """For digests and reminders; lists and the feed keep cancelled events, marked."""
+        return self.filter(is_cancelled=False)
+
     def in_future(self, now: datetime | None = None) -> EventQuerySet:
         """Not over yet (an event that has started but not ended still counts), soonest first."""
         now = now or timezone.now()

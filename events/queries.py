@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404
+from django.utils.text import slugify
 from taggit.models import Tag
 
 from events.models import Event, EventNote, Series, Status
@@ -25,8 +26,10 @@ class EventFilters:
     @classmethod
     def from_query(cls, params) -> EventFilters:
         region = params.get("region", "")
+        # People type topic names ("Health inequalities"); tags are matched by slug.
         return cls(
-            tag=params.get("tag", "")[:100], region=region if region in Region.values else ""
+            tag=slugify(params.get("tag", "")[:100]),
+            region=region if region in Region.values else "",
         )
 
     @property

@@ -31,6 +31,9 @@ def test_upcoming_and_past_split_around_now():
     assert list(Event.objects.upcoming()) == [running, tomorrow, next_week]
     assert list(Event.objects.past()) == [ended, last_month, undated]
 
+    Event.objects.filter(pk=tomorrow.pk).update(is_cancelled=True)
+    assert list(Event.objects.upcoming().not_cancelled()) == [running, next_week]
+
 
 def test_an_event_at_half_past_one_on_the_night_the_clocks_go_back(client):
     """01:30 happens twice on 26 October 2025: first in BST (00:30 UTC), then in GMT."""
