@@ -6,7 +6,7 @@ when it must not be found) plus one `register(...)` call; signals keep its entri
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -39,6 +39,8 @@ class SearchType:
     document: Callable[[models.Model], SearchDocument | None]
     # Every instance that should be in the index, for `rebuild_search_index`.
     published: Callable[[], models.QuerySet]
+    # Other indexed items whose entries depend on this one (an event's notes).
+    dependents: Callable[[models.Model], Iterable[models.Model]] | None = None
 
 
 _by_kind: dict[str, SearchType] = {}
@@ -52,8 +54,9 @@ def register(
     label: str,
     document: Callable[[models.Model], SearchDocument | None],
     published: Callable[[], models.QuerySet],
+    dependents: Callable[[models.Model], Iterable[models.Model]] | None = None,
 ) -> None:
-    search_type = SearchType(model, kind, label, document, published)
+    search_type = SearchType(model, kind, label, document, published, dependents)
     _by_kind[kind] = search_type
     _by_model[model] = search_type
     uid = f"search-{kind}"
@@ -95,6 +98,10 @@ def _saved(sender, instance, raw=False, **kwargs) -> None:
     from practice.search.index import entry_sync
 
     entry_sync(instance)
+    search_type = type_for(instance)
+    if search_type and search_type.dependents:
+        for dependent in search_type.dependents(instance):
+            entry_sync(dependent)
 
 
 def _deleted(sender, instance, **kwargs) -> None:

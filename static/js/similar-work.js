@@ -5,8 +5,9 @@
   var panel = document.querySelector("[data-similar-url]");
   if (!panel || !window.fetch) return;
   var form = panel.closest("form");
-  var title = form.querySelector("[name=title]");
-  var summary = form.querySelector("[name=summary]");
+  var title = form.querySelector(panel.getAttribute("data-similar-title") || "[name=title]");
+  var summary = form.querySelector(panel.getAttribute("data-similar-summary") || "[name=summary]");
+  if (!title || !summary) return;
   var url = panel.getAttribute("data-similar-url");
   var exclude = panel.getAttribute("data-similar-exclude") || "";
   var timer = null;

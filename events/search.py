@@ -1,0 +1,65 @@
+"""Events and event notes in search: how each becomes a search entry.
+
+Imported by EventsConfig.ready(); see practice/search/registry.py.
+"""
+
+from __future__ import annotations
+
+from events.models import Event, EventNote, Status
+from practice.search.registry import SearchDocument, register
+from practice.search.text import html_to_text
+
+
+def event_document(event: Event) -> SearchDocument | None:
+    if event.status != Status.PUBLISHED or event.published_at is None:
+        return None
+    return SearchDocument(
+        title=event.title,
+        summary=html_to_text(event.description_html)[:300],
+        url=event.get_absolute_url(),
+        # Undated imported meetings sort by when they were published.
+        date=event.starts_at or event.published_at,
+        organisation=event.organiser,
+        region=event.region,
+        tags=[(tag.slug, tag.name) for tag in event.tags.all()],
+        sections=[event.place],
+        body=html_to_text(event.description_html),
+    )
+
+
+def note_document(note: EventNote) -> SearchDocument | None:
+    # A published note of a draft event must stay hidden, like everywhere else.
+    if not EventNote.objects.published().filter(pk=note.pk).exists():
+        return None
+    event = note.event
+    return SearchDocument(
+        title=note.title,
+        summary=note.summary,
+        url=note.get_absolute_url(),
+        date=note.published_at,
+        organisation=event.organiser,
+        region=event.region,
+        tags=[(tag.slug, tag.name) for tag in note.tags.all()],
+        sections=[point.text for point in note.key_points.all()] + note.question_list,
+        body=html_to_text(note.body_html),
+    )
+
+
+register(
+    Event,
+    kind="event",
+    label="Event",
+    document=event_document,
+    published=lambda: Event.objects.published().prefetch_related("tags"),
+    # Publishing or unpublishing an event shows or hides its notes.
+    dependents=lambda event: event.notes.all(),
+)
+register(
+    EventNote,
+    kind="note",
+    label="Event note",
+    document=note_document,
+    published=lambda: (
+        EventNote.objects.published().select_related("event").prefetch_related("tags", "key_points")
+    ),
+)

@@ -1,0 +1,90 @@
+"""Events and event notes in search: registered in events/search.py."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from events.models import EventNote, Status
+from tests.conftest import make_writeup
+from tests.events.conftest import make_event, make_note
+from tests.events.test_views import _note_post
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(client, q: str = "", **params) -> list[str]:
+    html = client.get(reverse("search:results"), {"q": q, **params}).content.decode()
+    return [
+        unescape(t)
+        for t in re.findall(r'<h2 class="card__title"><a href="[^"]*">([^<]*)</a>', html)
+    ]
+
+
+def test_events_notes_and_writeups_are_found_together_and_filter_by_type(client):
+    event = make_event(title="Respite round table", tags=("carers",))
+    make_note(event=event, title="Notes on respite for carers", tags=("carers",))
+    make_writeup(title="Respite vouchers for carers")
+    assert sorted(titles(client, "respite")) == [
+        "Notes on respite for carers",
+        "Respite round table",
+        "Respite vouchers for carers",
+    ]
+    assert titles(client, "respite", type="event") == ["Respite round table"]
+    assert titles(client, "respite", type="note") == ["Notes on respite for carers"]
+    html = client.get(reverse("search:results"), {"q": "respite"}).content.decode()
+    assert "Event note" in html and ">Event<" in html
+
+
+def test_key_points_saved_through_the_form_are_searchable(staff_client):
+    event = make_event(starts_at=timezone.now() - timedelta(days=3))
+    staff_client.post(reverse("events:note_create", args=[event.slug]), _note_post())
+    assert titles(staff_client, "scarce") == ["What we learned about respite"]
+
+
+def test_unpublishing_an_event_hides_it_and_its_notes_at_once(client):
+    event = make_event(title="Hoarding workshop")
+    make_note(event=event, title="Hoarding workshop notes", tags=("hoarding",))
+    make_note(event=event, title="Draft hoarding notes", status=Status.DRAFT, tags=("x",))
+    assert sorted(titles(client, "hoarding")) == ["Hoarding workshop", "Hoarding workshop notes"]
+    event.status = Status.DRAFT
+    event.save()
+    assert titles(client, "hoarding") == []
+    assert client.get(reverse("search:suggest"), {"q": "hoard"}).json() == {"suggestions": []}
+    call_command("rebuild_search_index", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert titles(client, "hoarding") == []
+    event.status = Status.PUBLISHED
+    event.save()
+    assert sorted(titles(client, "hoarding")) == ["Hoarding workshop", "Hoarding workshop notes"]
+
+
+def test_note_form_offers_similar_work_without_javascript(staff_client):
+    make_writeup(title="Respite vouchers for young carers", summary="Carers chose breaks.")
+    event = make_event(starts_at=timezone.now() - timedelta(days=3))
+    response = staff_client.post(
+        reverse("events:note_create", args=[event.slug]),
+        _note_post(action="similar", **{"note-title": "Respite for young carers"}),
+    )
+    html = response.content.decode()
+    assert "Has this been done before?" in html
+    assert "Respite vouchers for young carers" in html
+    assert 'value="Respite for young carers"' in html and "There is a problem" not in html
+    assert not EventNote.objects.exists()
+
+
+def test_note_page_shows_similar_items(client):
+    make_writeup(title="Respite vouchers for young carers", summary="Carers chose breaks.")
+    make_writeup(title="Hospital parking charges", summary="Parking.")
+    note = make_note(
+        event=make_event(), title="Respite for young carers", summary="Respite matters."
+    )
+    html = client.get(note.get_absolute_url()).content.decode()
+    similar = html.split('id="similar-heading"')[1]
+    assert "Respite vouchers for young carers" in similar
+    assert "Hospital parking" not in similar
