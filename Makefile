@@ -31,6 +31,8 @@ chromium:
 demo: install
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 $(BIN)/python manage.py import_content
+	@# Saves keep the search index current; this catches content from before search existed.
+	DEBUG=1 $(BIN)/python manage.py rebuild_search_index
 	DEBUG=1 $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 
 run: demo

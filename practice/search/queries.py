@@ -11,8 +11,9 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
@@ -42,8 +43,8 @@ _HEADLINE_OPTIONS = (
     f"StartSel={_MARK_START}, StopSel={_MARK_END}, MaxFragments=1, MaxWords=35, MinWords=15, "
     'FragmentDelimiter=" … "'
 )
-# Ranking reads the vector of every candidate: past this many (the most recent) title or
-# summary matches, older ones are not ranked. Normalisation 1 in ts_rank divides by
+# Ranking reads the row of every candidate: past this many title or summary matches, the
+# rest are not ranked (see _page_hits). Normalisation 1 in ts_rank divides by
 # 1 + log(length), so short precise items are not buried by long ones.
 RANK_CAP = COUNT_CAP
 _ENTRY = "practice_searchentry"
@@ -149,7 +150,7 @@ class Hit:
     def tag_links(self) -> list[tuple[str, str]]:
         """(url, name) pairs, built without a URL reversal per tag."""
         prefix = reverse("tag", args=["slug"]).removesuffix("slug/")
-        return [(f"{prefix}{slug}/", name) for slug, name in self.tags]
+        return [(f"{prefix}{quote(slug)}/", name) for slug, name in self.tags]
 
 
 @dataclass
@@ -159,6 +160,11 @@ class FacetValue:
     count: int
     capped: bool
     selected: bool
+    url: str = ""
+
+    @property
+    def count_display(self) -> str:
+        return f"{self.count:,}+" if self.capped else f"{self.count:,}"
 
 
 @dataclass
@@ -219,13 +225,16 @@ _PAGE_COLUMNS = (
 )
 
 
-def _page_hits(cursor, parsed: ParsedQuery, filters: SearchFilters, sort: str, page: int):
+def _page_hits(
+    cursor, parsed: ParsedQuery, filters: SearchFilters, sort: str, page: int, total: int
+) -> list[Hit]:
     """The hits of one page, in one query (two when a page straddles ranked and unranked).
 
     Relevance is ts_rank on the small title/summary/tags vector, so only items that match
-    there can rank above zero. Those are ranked (the RANK_CAP most recent of them, which
-    bounds the work for very common words) and come first; items that match only in their
-    sections or body follow, newest first.
+    there can rank above zero. Those are ranked and come first; items that match only in
+    their sections or body follow, newest first. When more than RANK_CAP items match in
+    title, summary or tags, only the first RANK_CAP the index yields are ranked: finding the
+    best of 10,000 would read all 10,000 rows, and such a broad query needs refining anyway.
     """
     offset = (page - 1) * PAGE_SIZE
     filter_query = filters.tsquery()
@@ -262,7 +271,7 @@ def _page_hits(cursor, parsed: ParsedQuery, filters: SearchFilters, sort: str, p
         candidate_params += full_params
     cursor.execute(
         f"WITH candidates AS (SELECT e.id, e.date, e.rank_vector FROM {_ENTRY} e "
-        f"WHERE {' AND '.join(candidate_conditions)} ORDER BY e.date DESC LIMIT {RANK_CAP}), "
+        f"WHERE {' AND '.join(candidate_conditions)} LIMIT {RANK_CAP}), "
         f"top AS (SELECT c.id, row_number() OVER (ORDER BY ts_rank(c.rank_vector, {q_sql}, 1) "
         "DESC, c.date DESC, c.id DESC) AS position FROM candidates c "
         f"ORDER BY position LIMIT %s OFFSET %s) "
@@ -274,7 +283,7 @@ def _page_hits(cursor, parsed: ParsedQuery, filters: SearchFilters, sort: str, p
     rows = cursor.fetchall()
     ranked_count = rows[0][0]
     hits = _hits([row[1:12] for row in rows if row[1] is not None])
-    if len(hits) == PAGE_SIZE or ranked_count >= RANK_CAP:
+    if len(hits) == PAGE_SIZE or ranked_count >= RANK_CAP or ranked_count >= total:
         return hits
     cursor.execute(
         f"WITH top AS (SELECT e.id, row_number() OVER () AS position FROM ("
@@ -388,6 +397,14 @@ def _facets(rows, filters: SearchFilters, main: str) -> tuple[int, dict[str, lis
     return total, facets
 
 
+_PLANNER_BITMAP_ONLY = (
+    "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"
+)
+_PLANNER_DEFAULT = (
+    "SELECT set_config('enable_seqscan', 'on', true), set_config('enable_indexscan', 'on', true)"
+)
+
+
 def search_run(
     *,
     raw_query: str,
@@ -401,11 +418,21 @@ def search_run(
     parsed = parse_query(raw_query, load_synonym_map())
     sort = sort if sort in SORTS else "relevance"
     page = min(max(page, 1), MAX_PAGE)
-    with connection.cursor() as cursor:
-        hits = _page_hits(cursor, parsed, filters, sort, page)
+    # savepoint=False: the planner settings below are transaction-local and harmless if
+    # they outlive this block inside a caller's transaction.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # The planner estimates GIN matches badly (an unknown word looks common) and then
+        # walks the table or the date index, reading every full vector out of TOAST. For a
+        # capped sample, and for pages of at most COUNT_CAP matches, the GIN bitmap is the
+        # right plan: it reads no vector unless a phrase needs positions.
+        cursor.execute(_PLANNER_BITMAP_ONLY)
         sql, params, main = _facet_sql(parsed, filters)
         cursor.execute(sql, params)
         total, facets = _facets(cursor.fetchall(), filters, main)
+        if total > COUNT_CAP:
+            # Matches are dense: walking the date index finds a page's worth quickly.
+            cursor.execute(_PLANNER_DEFAULT)
+        hits = _page_hits(cursor, parsed, filters, sort, page, total) if total else []
     suggestion = None
     if not parsed.is_empty and total < FEW_RESULTS:
         suggestion = corrected_query(parsed.text, corrections(parsed.plain_words()))

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from practice.permissions import staff_required
 from practice.search import queries
 from practice.search.query import MAX_QUERY_LENGTH
+from practice.templatetags.search_tags import facet_href
 
 
 def _page_number(value: str) -> int:
@@ -22,6 +23,9 @@ def results(request: HttpRequest) -> HttpResponse:
         sort=request.GET.get("sort", "relevance"),
         page=_page_number(request.GET.get("page", "1")),
     )
+    for dimension, values in results.facets.items():
+        for value in values:
+            value.url = facet_href(request.GET, dimension, value.value, value.selected)
     return render(
         request,
         "search/results.html",
