@@ -10,8 +10,8 @@ naive `icontains` search over title and body, for comparison.
     .venv/bin/python bench/search.py --items 5000 --notes 1000 --repeat 2
     .venv/bin/python bench/search.py --reload              # rebuild the data even if present
 
-Until the events app exists, notes are indexed straight into the search table as the "note"
-kind, through the same bulk path `rebuild_search_index` uses.
+Notes are real event notes (four per published event, with key points and tags); events,
+notes and write-ups are indexed by the same `index_rebuild` that `rebuild_search_index` runs.
 """
 
 from __future__ import annotations
@@ -136,8 +136,7 @@ def load(n_items: int, n_notes: int) -> None:
     from taggit.models import Tag
 
     from practice.models import WriteUp
-    from practice.search.index import entries_bulk_insert, index_rebuild, vocabulary_rebuild
-    from practice.search.registry import SearchDocument
+    from practice.search.index import index_rebuild
 
     rng = random.Random(SEED)
     sentences = corpus_sentences()
@@ -145,7 +144,8 @@ def load(n_items: int, n_notes: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE practice_searchentry, practice_searchword, practice_searchlog, "
-            "taggit_taggeditem, practice_comment, practice_writeup RESTART IDENTITY CASCADE"
+            "taggit_taggeditem, practice_comment, practice_writeup, events_keypoint, "
+            "events_speaker, events_eventnote, events_event RESTART IDENTITY CASCADE"
         )
     tags = [Tag.objects.get_or_create(name=name)[0] for name in TAGS]
     content_type = ContentType.objects.get_for_model(WriteUp)
@@ -179,37 +179,93 @@ def load(n_items: int, n_notes: int) -> None:
         for n in range(1, n_items + 1):
             for tag in rng.sample(tags, rng.randint(1, 4)):
                 copy.write_row((content_type.pk, n, tag.pk))
-    loaded = time.perf_counter()
+
+    if n_notes:
+        _load_events_and_notes(rng, sentences, now, tags, n_notes)
     index_rebuild()
-
-    def notes():
-        for n in range(1, n_notes + 1):
-            date = now - timedelta(minutes=rng.randrange(60 * 24 * 365 * 4))
-            chosen = rng.sample(tags, rng.randint(1, 3))
-            yield (
-                "note",
-                n,
-                SearchDocument(
-                    title=_title(rng, sentences),
-                    summary=rng.choice(sentences)[:300],
-                    url=f"/events/notes/bench-{n}/",
-                    date=date,
-                    organisation=rng.choice(ORGANISATIONS),
-                    region=rng.choice(REGIONS),
-                    tags=[(t.slug, t.name) for t in chosen],
-                    body=" ".join(rng.choices(sentences, k=rng.randint(5, 25))),
-                ),
-            )
-
-    entries_bulk_insert(notes())
-    vocabulary_rebuild()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     print(
-        f"loaded {n_items} write-ups in {loaded - started:.0f}s, indexed them and "
-        f"{n_notes} notes in {time.perf_counter() - loaded:.0f}s",
+        f"loaded and indexed {n_items} write-ups and {n_notes} notes "
+        f"in {time.perf_counter() - started:.0f}s",
         file=sys.stderr,
     )
+
+
+def _copy(model, rows) -> None:
+    """COPY dicts of field values into `model`'s table; missing fields take their defaults."""
+    from django.db import connection
+
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(f.column for f in fields)
+    raw = connection.cursor().cursor
+    with raw.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [row[f.attname] if f.attname in row else f.get_default() for f in fields]
+            )
+
+
+def _load_events_and_notes(rng, sentences, now, tags, n_notes: int) -> None:
+    """Published past events with four notes each, key points included, as the editors'
+    forms would make them."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.utils.html import escape
+
+    from events.models import Event, EventNote, KeyPoint
+
+    n_events = max(1, n_notes // 4)
+    event_dates = []
+
+    def events():
+        for n in range(1, n_events + 1):
+            date = now - timedelta(minutes=rng.randrange(60 * 24 * 365 * 4))
+            event_dates.append(date)
+            description = " ".join(rng.choices(sentences, k=rng.randint(2, 6)))
+            yield {
+                "title": _title(rng, sentences), "slug": f"bench-event-{n}", "starts_at": date,
+                "ends_at": date + timedelta(hours=2), "organiser": rng.choice(ORGANISATIONS),
+                "description": description, "description_html": f"<p>{escape(description)}</p>",
+                "region": rng.choice(REGIONS), "status": "published", "published_at": date,
+                "created_at": date, "updated_at": date,
+            }  # fmt: skip
+
+    _copy(Event, events())
+
+    def notes():
+        for n in range(1, n_notes + 1):
+            event_id = (n - 1) % n_events + 1
+            date = event_dates[event_id - 1] + timedelta(days=1)
+            body = " ".join(rng.choices(sentences, k=rng.randint(5, 25)))
+            yield {
+                "event_id": event_id, "title": _title(rng, sentences), "slug": f"bench-note-{n}",
+                "summary": rng.choice(sentences)[:300], "body": body,
+                "body_html": f"<p>{escape(body)}</p>", "status": "published",
+                "published_at": date, "created_at": date, "updated_at": date,
+            }  # fmt: skip
+
+    _copy(EventNote, notes())
+    _copy(
+        KeyPoint,
+        (
+            {"note_id": n, "text": rng.choice(sentences), "position": k}
+            for n in range(1, n_notes + 1)
+            for k in range(rng.randint(2, 5))
+        ),
+    )
+    # Looked up before the COPY: the connection can run nothing else until it ends.
+    content_types = {
+        model: ContentType.objects.get_for_model(model) for model in (Event, EventNote)
+    }
+    with connection.cursor().cursor.copy(
+        "COPY taggit_taggeditem (content_type_id, object_id, tag_id) FROM STDIN"
+    ) as copy:
+        for model, count in ((Event, n_events), (EventNote, n_notes)):
+            content_type = content_types[model]
+            for n in range(1, count + 1):
+                for tag in rng.sample(tags, rng.randint(1, 3)):
+                    copy.write_row((content_type.pk, n, tag.pk))
 
 
 def percentiles(timings: list[float]) -> dict:
@@ -295,7 +351,8 @@ def main() -> None:
     from practice.models import SearchEntry, WriteUp
 
     call_command("migrate", verbosity=0)
-    present = (WriteUp.objects.count(), SearchEntry.objects.filter(kind="note").count())
+    # What is indexed, so an interrupted load is never mistaken for a finished one.
+    present = tuple(SearchEntry.objects.filter(kind=kind).count() for kind in ("writeup", "note"))
     if args.reload or present != (args.items, args.notes):
         load(args.items, args.notes)
     with connection.cursor() as cursor:
