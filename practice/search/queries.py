@@ -539,10 +539,12 @@ def suggestions_for(raw: str) -> list[Suggestion]:
     tsquery = " & ".join(f"{w}:A" for w in words[:-1]) + (" & " if len(words) > 1 else "")
     tsquery += f"{words[-1]}:*A"
     with connection.cursor() as cursor:
+        # A two-letter prefix can match most titles: rank a bounded set, as the search does.
         cursor.execute(
-            f"SELECT e.title, e.url, e.kind FROM {_ENTRY} e "
-            "WHERE e.rank_vector @@ to_tsquery('english', %s) "
-            "ORDER BY ts_rank(e.rank_vector, to_tsquery('english', %s)) DESC, e.date DESC "
+            f"SELECT c.title, c.url, c.kind FROM (SELECT e.title, e.url, e.kind, e.date, "
+            f"e.rank_vector FROM {_ENTRY} e WHERE e.rank_vector @@ to_tsquery('english', %s) "
+            f"LIMIT {RANK_CAP}) c "
+            "ORDER BY ts_rank(c.rank_vector, to_tsquery('english', %s)) DESC, c.date DESC "
             "LIMIT %s",
             [tsquery, tsquery, MAX_SUGGESTIONS],
         )

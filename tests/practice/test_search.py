@@ -351,3 +351,17 @@ def test_searches_are_logged_without_personal_data_and_gaps_shown_to_staff(staff
     html = staff_client.get(reverse("search:gaps")).content.decode()
     assert ">hoarding</a></td><td>2</td>" in html
     assert ">carers<" not in html
+
+
+def test_suggestions_match_title_prefixes_and_tags(client):
+    make_writeup(title="Dementia friendly swimming", tags=("dementia care",))
+    make_writeup(title="Hospital discharge", tags=("discharge",))
+    response = client.get(reverse("search:suggest"), {"q": "dementia swim"})
+    assert response.json()["suggestions"][0]["label"] == "Dementia friendly swimming"
+    labels = [
+        s["label"]
+        for s in client.get(reverse("search:suggest"), {"q": "dem"}).json()["suggestions"]
+    ]
+    assert labels == ["Dementia friendly swimming", "dementia care"]
+    for hostile in ["", "'", "a:*|b", "\x00", "x" * 5000]:
+        assert client.get(reverse("search:suggest"), {"q": hostile}).status_code == 200
