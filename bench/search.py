@@ -30,7 +30,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "1")
+# Production settings (DEBUG off), so times include nothing debugging adds and loading does
+# not keep every bulk INSERT in Django's query log.
+os.environ.setdefault("WHEELHOUSE_ALLOW_INSECURE_KEY", "1")
 os.environ.setdefault("STATIC_STORAGE", "simple")
 os.environ["ALLOWED_HOSTS"] = "testserver"
 

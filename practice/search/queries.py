@@ -39,6 +39,9 @@ TAG_FACETS = 12
 FEW_RESULTS = 3
 SORTS = ("relevance", "newest")
 _MARK_START, _MARK_END = "\ue000", "\ue001"
+# ts_headline re-parses the text it is given: the first 1,500 characters (summary, sections,
+# the start of the body) cost a third of the stored 3,000 and hold most matches worth showing.
+HEADLINE_TEXT = 1500
 _HEADLINE_OPTIONS = (
     f"StartSel={_MARK_START}, StopSel={_MARK_END}, MaxFragments=1, MaxWords=35, MinWords=15, "
     'FragmentDelimiter=" … "'
@@ -225,17 +228,12 @@ _PAGE_COLUMNS = (
 )
 
 
-def _page_hits(
-    cursor, parsed: ParsedQuery, filters: SearchFilters, sort: str, page: int, total: int
-) -> list[Hit]:
-    """The hits of one page, in one query (two when a page straddles ranked and unranked).
+def _headline_sql(tsquery_sql: str) -> str:
+    return f"ts_headline('english', left(e.text, {HEADLINE_TEXT}), {tsquery_sql}, %s)"
 
-    Relevance is ts_rank on the small title/summary/tags vector, so only items that match
-    there can rank above zero. Those are ranked and come first; items that match only in
-    their sections or body follow, newest first. When more than RANK_CAP items match in
-    title, summary or tags, only the first RANK_CAP the index yields are ranked: finding the
-    best of 10,000 would read all 10,000 rows, and such a broad query needs refining anyway.
-    """
+
+def _page_hits(cursor, parsed: ParsedQuery, filters: SearchFilters, page: int) -> list[Hit]:
+    """One page, newest first: browsing without a query, or a search sorted by date."""
     offset = (page - 1) * PAGE_SIZE
     filter_query = filters.tsquery()
     if parsed.is_empty:
@@ -247,59 +245,17 @@ def _page_hits(
             [*params, PAGE_SIZE, offset],
         )
         return _hits(cursor.fetchall())
-    q_sql, q_params = parsed.tsquery()
     h_sql, h_params = parsed.highlight_tsquery()
-    headline = f"ts_headline('english', e.text, {h_sql}, %s)"
-    headline_params = [*h_params, _HEADLINE_OPTIONS]
-    full_match, full_params = _match("vector", parsed, filter_query)
-    if sort == "newest":
-        cursor.execute(
-            f"WITH top AS (SELECT e.id, row_number() OVER () AS position FROM ("
-            f"SELECT e.id FROM {_ENTRY} e WHERE {full_match} "
-            "ORDER BY e.date DESC, e.id DESC LIMIT %s OFFSET %s) e) "
-            f"SELECT {_PAGE_COLUMNS}, {headline} FROM top "
-            f"JOIN {_ENTRY} e ON e.id = top.id ORDER BY top.position",
-            [*full_params, PAGE_SIZE, offset, *headline_params],
-        )
-        return _hits(cursor.fetchall())
-
-    # Without exclusions a match in the small vector implies one in the full vector.
-    small_match, small_params = _match("rank_vector", parsed, filter_query)
-    candidate_conditions, candidate_params = [small_match], list(small_params)
-    if parsed.has_exclusions:
-        candidate_conditions.append(full_match)
-        candidate_params += full_params
-    cursor.execute(
-        f"WITH candidates AS (SELECT e.id, e.date, e.rank_vector FROM {_ENTRY} e "
-        f"WHERE {' AND '.join(candidate_conditions)} LIMIT {RANK_CAP}), "
-        f"top AS (SELECT c.id, row_number() OVER (ORDER BY ts_rank(c.rank_vector, {q_sql}, 1) "
-        "DESC, c.date DESC, c.id DESC) AS position FROM candidates c "
-        f"ORDER BY position LIMIT %s OFFSET %s) "
-        "SELECT counted.n, page.* FROM (SELECT count(*) AS n FROM candidates) counted "
-        f"LEFT JOIN LATERAL (SELECT {_PAGE_COLUMNS}, {headline}, top.position FROM top "
-        f"JOIN {_ENTRY} e ON e.id = top.id) page ON TRUE ORDER BY page.position",
-        [*candidate_params, *q_params, PAGE_SIZE, offset, *headline_params],
-    )
-    rows = cursor.fetchall()
-    ranked_count = rows[0][0]
-    hits = _hits([row[1:12] for row in rows if row[1] is not None])
-    if len(hits) == PAGE_SIZE or ranked_count >= RANK_CAP or ranked_count >= total:
-        return hits
+    where, params = _match("vector", parsed, filter_query)
     cursor.execute(
         f"WITH top AS (SELECT e.id, row_number() OVER () AS position FROM ("
-        f"SELECT e.id FROM {_ENTRY} e WHERE {full_match} AND NOT (e.rank_vector @@ {q_sql}) "
+        f"SELECT e.id FROM {_ENTRY} e WHERE {where} "
         "ORDER BY e.date DESC, e.id DESC LIMIT %s OFFSET %s) e) "
-        f"SELECT {_PAGE_COLUMNS}, {headline} FROM top "
+        f"SELECT {_PAGE_COLUMNS}, {_headline_sql(h_sql)} FROM top "
         f"JOIN {_ENTRY} e ON e.id = top.id ORDER BY top.position",
-        [
-            *full_params,
-            *q_params,
-            PAGE_SIZE - len(hits),
-            max(0, offset - ranked_count),
-            *headline_params,
-        ],
+        [*params, PAGE_SIZE, offset, *h_params, _HEADLINE_OPTIONS],
     )
-    return hits + _hits(cursor.fetchall())
+    return _hits(cursor.fetchall())
 
 
 def _facet_sql(parsed: ParsedQuery, filters: SearchFilters):
@@ -317,8 +273,9 @@ def _facet_sql(parsed: ParsedQuery, filters: SearchFilters):
             column = "rank_vector" if parsed.is_empty else "vector"
             where, where_params = _match(column, parsed, filters.tsquery(without=without))
             ctes.append(
-                f"{name} AS (SELECT e.kind, e.region, e.evidence_level, e.year, e.tags, "
-                f"e.tag_names FROM {_ENTRY} e WHERE {where} LIMIT {COUNT_CAP + 1})"
+                f"{name} AS (SELECT e.id, e.date, e.rank_vector, e.kind, e.region, "
+                f"e.evidence_level, e.year, e.tags, e.tag_names FROM {_ENTRY} e "
+                f"WHERE {where} LIMIT {COUNT_CAP + 1})"
             )
             params.extend(where_params)
             samples[without] = name
@@ -331,7 +288,7 @@ def _facet_sql(parsed: ParsedQuery, filters: SearchFilters):
         "year": bool(filters.year),
     }
     main = sample("")
-    parts = [f"SELECT 'total', '', '', count(*), '' FROM {main}"]
+    parts = [f"SELECT 'total' AS d, '' AS v, '' AS n, count(*) AS c, '' AS s FROM {main}"]
     for dimension, column in (
         ("kind", "kind"),
         ("region", "region"),
@@ -351,8 +308,47 @@ def _facet_sql(parsed: ParsedQuery, filters: SearchFilters):
         f"GROUP BY t.slug, t.name ORDER BY count(*) DESC, t.slug "
         f"LIMIT {TAG_FACETS + MAX_TAG_FILTERS})"
     )
-    sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(f"({p})" for p in parts)
-    return sql, params, main
+    return ctes, params, " UNION ALL ".join(f"({p})" for p in parts), main
+
+
+def _facet_rows(cursor, parsed: ParsedQuery, filters: SearchFilters):
+    ctes, params, union, main = _facet_sql(parsed, filters)
+    cursor.execute("WITH " + ", ".join(ctes) + " " + union, params)
+    return cursor.fetchall(), main
+
+
+def _relevance_page(cursor, parsed: ParsedQuery, filters: SearchFilters, page: int):
+    """Facets and one page of hits ranked by relevance, from one capped sample in one query.
+
+    Ranking is ts_rank on the small title/summary/tags vector of the sampled matches, so
+    title matches come first and body-only matches (rank 0) follow, newest first. Up to
+    COUNT_CAP matches that is every match, ranked exactly; past it (a word in most items)
+    the best of the first COUNT_CAP the index yields, which bounds the work.
+    """
+    ctes, params, union, main = _facet_sql(parsed, filters)
+    q_sql, q_params = parsed.tsquery()
+    h_sql, h_params = parsed.highlight_tsquery()
+    cursor.execute(
+        "WITH " + ", ".join(ctes) + f", top AS (SELECT s.id, row_number() OVER (ORDER BY "
+        f"ts_rank(s.rank_vector, {q_sql}, 1) DESC, s.date DESC, s.id DESC) AS position "
+        f"FROM {main} s ORDER BY position LIMIT %s OFFSET %s) "
+        f"SELECT facets.rows, page.* FROM (SELECT (SELECT json_agg(f) FROM ({union}) f) "
+        f"AS rows) facets LEFT JOIN LATERAL (SELECT {_PAGE_COLUMNS}, "
+        f"{_headline_sql(h_sql)}, top.position FROM top "
+        f"JOIN {_ENTRY} e ON e.id = top.id) page ON TRUE ORDER BY page.position",
+        [
+            *params,
+            *q_params,
+            PAGE_SIZE,
+            (page - 1) * PAGE_SIZE,
+            *h_params,
+            _HEADLINE_OPTIONS,
+        ],
+    )
+    rows = cursor.fetchall()
+    facet_rows = [(f["d"], f["v"], f["n"], f["c"], f["s"]) for f in rows[0][0] or []]
+    hits = _hits([row[1:12] for row in rows if row[1] is not None])
+    return hits, facet_rows, main
 
 
 def _facets(rows, filters: SearchFilters, main: str) -> tuple[int, dict[str, list[FacetValue]]]:
@@ -426,13 +422,16 @@ def search_run(
         # capped sample, and for pages of at most COUNT_CAP matches, the GIN bitmap is the
         # right plan: it reads no vector unless a phrase needs positions.
         cursor.execute(_PLANNER_BITMAP_ONLY)
-        sql, params, main = _facet_sql(parsed, filters)
-        cursor.execute(sql, params)
-        total, facets = _facets(cursor.fetchall(), filters, main)
-        if total > COUNT_CAP:
-            # Matches are dense: walking the date index finds a page's worth quickly.
-            cursor.execute(_PLANNER_DEFAULT)
-        hits = _page_hits(cursor, parsed, filters, sort, page, total) if total else []
+        if not parsed.is_empty and sort == "relevance":
+            hits, facet_rows, main = _relevance_page(cursor, parsed, filters, page)
+            total, facets = _facets(facet_rows, filters, main)
+        else:
+            facet_rows, main = _facet_rows(cursor, parsed, filters)
+            total, facets = _facets(facet_rows, filters, main)
+            if total > COUNT_CAP:
+                # Matches are dense: walking the date index finds a page's worth quickly.
+                cursor.execute(_PLANNER_DEFAULT)
+            hits = _page_hits(cursor, parsed, filters, page) if total else []
     suggestion = None
     if not parsed.is_empty and total < FEW_RESULTS:
         suggestion = corrected_query(parsed.text, corrections(parsed.plain_words()))

@@ -46,10 +46,6 @@ class ParsedQuery:
     def is_empty(self) -> bool:
         return not self.clauses
 
-    @property
-    def has_exclusions(self) -> bool:
-        return any(clause.negated for clause in self.clauses)
-
     def tsquery(self) -> tuple[str, list[str]]:
         """SQL for the tsquery and its parameters; only call when not empty."""
         parts, params = [], []

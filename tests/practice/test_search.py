@@ -322,9 +322,9 @@ def test_search_page_query_count_does_not_grow_with_results(
             region=Region.LONDON if n % 2 else Region.WALES,
             tags=("carers", f"topic {n % 7}"),
         )
-    # synonyms, planner settings (twice when matches are many), facets, ranked hits,
-    # unranked hits (when the page is not full), search log; the vocabulary when few results
-    with django_assert_max_num_queries(7):
+    # By relevance: synonyms, planner settings, facets with the page, search log (and the
+    # vocabulary when results are few). By date: facets and the page are separate queries.
+    with django_assert_max_num_queries(4):
         search(client, "carers")
     with django_assert_max_num_queries(6):
         search(client, "carers", region="london", tag="carers", sort="newest", page="2")
