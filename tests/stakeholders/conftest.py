@@ -57,8 +57,12 @@ def make_subscriber(
 
 
 def link_in(message, path_fragment: str) -> str:
-    """The first link in a message's plain-text part that contains `path_fragment`."""
-    text = message.get_body(preferencelist=("plain",)).get_content()
+    """The first link in a message's plain-text part that contains `path_fragment`; works
+    for a message Django built (locmem outbox) and one received over SMTP."""
+    if hasattr(message, "get_body"):
+        text = message.get_body(preferencelist=("plain",)).get_content()
+    else:
+        text = message.body
     for url in re.findall(r"https?://\S+", text):
         if path_fragment in url:
             return url
