@@ -47,7 +47,8 @@ BATCH_SIZE = 500
 # Deliveries are claimed and recorded this many at a time: a killed worker leaves at most
 # this many in "sending", and the database sees two writes per chunk rather than per mail.
 CLAIM_CHUNK = 25
-MAX_ITEMS_SHOWN = 30
+# Twenty items fill a phone screen many times over; the rest are a click away.
+MAX_ITEMS_SHOWN = 20
 FIRST_DIGEST_LOOKBACK = timedelta(days=7)
 # A subscriber back from a long pause gets at most four weeks of news, not a year's.
 LONGEST_LOOKBACK = timedelta(days=28)
@@ -144,6 +145,8 @@ class DigestContent:
     total_new: int
     html_items: str = ""
     text_items: str = ""
+    html_upcoming: str = ""
+    text_upcoming: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -180,10 +183,41 @@ def digest_since(*, previous_cutoff: datetime | None, cutoff: datetime) -> datet
 # --- Rendering ------------------------------------------------------------------------------
 
 
-def _render_item_blocks(content: DigestContent, interests: Interests) -> None:
-    context = {"content": content, "region": interests.region, "SITE_URL": settings.SITE_URL}
-    content.html_items = render_to_string("emails/digest_items.html", context)
-    content.text_items = render_to_string("emails/digest_items.txt", context)
+class ItemRenderer:
+    """Renders each item once (plain and highlighted for its region) and joins the pieces
+    per subscriber: across a batch, many people share each item but few share a whole list."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[DigestItem, bool, bool], tuple[str, str]] = {}
+
+    def _piece(self, item: DigestItem, *, highlighted: bool, upcoming: bool) -> tuple[str, str]:
+        key = (item, highlighted, upcoming)
+        if key not in self._cache:
+            name = "digest_event" if upcoming else "digest_item"
+            context = {"item": item, "highlighted": highlighted}
+            self._cache[key] = (
+                render_to_string(f"emails/{name}.html", context),
+                render_to_string(f"emails/{name}.txt", context),
+            )
+        return self._cache[key]
+
+    def render(self, content: DigestContent, interests: Interests) -> None:
+        def pieces(items: list[DigestItem], *, upcoming: bool) -> list[tuple[str, str]]:
+            return [
+                self._piece(
+                    i,
+                    highlighted=bool(interests.region) and i.region == interests.region,
+                    upcoming=upcoming,
+                )
+                for i in items
+            ]
+
+        new = pieces(content.items, upcoming=False)
+        soon = pieces(content.upcoming, upcoming=True)
+        content.html_items = "".join(html for html, _ in new)
+        content.text_items = "".join(text for _, text in new)
+        content.html_upcoming = "".join(html for html, _ in soon)
+        content.text_upcoming = "".join(text for _, text in soon)
 
 
 def manage_links(subscriber: Subscriber) -> dict[str, str]:
@@ -205,6 +239,7 @@ def digest_message(
 ) -> EmailMultiAlternatives:
     links = manage_links(subscriber)
     context = {
+        "SITE_URL": settings.SITE_URL,
         "subscriber": subscriber,
         "content": content,
         "top": content.items[0] if content.items else None,
@@ -252,7 +287,7 @@ def digest_preview(*, subscriber: Subscriber, now: datetime | None = None):
     )
     if content.is_empty:
         return content, None
-    _render_item_blocks(content, interests)
+    ItemRenderer().render(content, interests)
     return content, digest_message(subscriber, content, week=DigestRun.week_of(now))
 
 
@@ -403,6 +438,7 @@ def digest_batch_send(
 
     # Subscribers who share topics, region and "since" share the same chosen, rendered items.
     contents: dict[Interests, DigestContent] = {}
+    renderer = ItemRenderer()
     planned: list[tuple[Delivery, DigestContent]] = []
     nothing_new: list[Delivery] = []
     for delivery in deliveries:
@@ -411,7 +447,7 @@ def digest_batch_send(
         if content is None:
             content = choose_items(interests, items, upcoming)
             if not content.is_empty:
-                _render_item_blocks(content, interests)
+                renderer.render(content, interests)
             contents[interests] = content
         if content.is_empty:
             nothing_new.append(delivery)
