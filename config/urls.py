@@ -6,16 +6,18 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from django.views.static import serve
 
+from events.sitemaps import EventNoteSitemap, EventSitemap
 from practice import uploads
 from practice import views as practice_views
 from practice.sitemaps import WriteUpSitemap
 
-sitemaps = {"practice": WriteUpSitemap}
+sitemaps = {"practice": WriteUpSitemap, "events": EventSitemap, "event-notes": EventNoteSitemap}
 
 urlpatterns = [
     path("", practice_views.home, name="home"),
     path("about/", practice_views.about, name="about"),
     path("practice/", include("practice.urls")),
+    path("events/", include("events.urls")),
     path("tags/<slug:slug>/", practice_views.tag_detail, name="tag"),
     path("updates/", include("stakeholders.urls")),
     path("sign-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 from taggit.models import Tag
 
+from events import queries as events_queries
 from practice import queries
 from practice.forms import WriteUpForm
 from practice.models import EVIDENCE_LEVEL_DESCRIPTIONS, EvidenceLevel, Region, Status, WriteUp
@@ -20,6 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "latest_writeups": WriteUp.objects.published().for_listing()[:6],
             "popular_tags": queries.popular_tags(limit=16),
+            **events_queries.home_panels(),
         },
     )
 
@@ -62,10 +64,14 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Tag, slug=slug)
     filters = queries.WriteUpFilters(tag=tag.slug)
     page = queries.writeup_page(request.user, filters, request.GET.get("page"))
-    if not page.object_list and page.number == 1 and not request.user.is_staff:
+    tagged_events = events_queries.tagged(tag)
+    nothing_public = not (page.object_list or tagged_events["events"] or tagged_events["notes"])
+    if nothing_public and page.number == 1 and not request.user.is_staff:
         # A tag used only by drafts must not reveal that the drafts exist.
         raise Http404("No published write-ups use this tag.")
-    return render(request, "practice/tag_detail.html", {"tag": tag, "page_obj": page})
+    return render(
+        request, "practice/tag_detail.html", {"tag": tag, "page_obj": page, **tagged_events}
+    )
 
 
 def _save_writeup(request: HttpRequest, form: WriteUpForm) -> WriteUp:

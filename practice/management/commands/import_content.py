@@ -3,6 +3,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from events.importer import parse_event_page
+from events.services import meetings_import
 from practice.importer import looks_like_event_notes, parse_markdown, parse_page, read_folder
 from practice.models import Status
 from practice.services import writeups_import
@@ -51,11 +53,18 @@ class Command(BaseCommand):
             self.stdout.write(f"  {verb.lower()}: {title}{note}")
         for title in report.skipped:
             self.stdout.write(f"  already imported: {title}")
-        for path, _ in event_pages:
-            self.stdout.write(f"  event notes, left for the events importer: {path.name}")
+        meetings = [m for path, text in event_pages for m in parse_event_page(path.name, text)]
+        events_report = meetings_import(meetings=meetings, status=status, dry_run=dry_run)
+        for title in events_report.created:
+            undated = " (no date in the text)" if title in events_report.undated else ""
+            self.stdout.write(f"  {verb.lower()} event with notes: {title}{undated}")
+        for title in events_report.skipped:
+            self.stdout.write(f"  already imported: {title}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"{verb} {len(report.created)} write-up(s); {len(report.skipped)} already "
-                f"imported; {report.comments_kept} reader comment(s) kept aside."
+                f"imported; {report.comments_kept} reader comment(s) kept aside. "
+                f"{verb} {len(events_report.created)} event(s) with notes; "
+                f"{len(events_report.skipped)} already imported."
             )
         )

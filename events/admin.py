@@ -1,0 +1,55 @@
+from django.contrib import admin
+from markdownx.admin import MarkdownxModelAdmin
+
+from events.models import Event, EventNote, KeyPoint, Series, Speaker
+
+
+class EventSpeakerInline(admin.TabularInline):
+    model = Speaker
+    fk_name = "event"
+    fields = ["position", "name", "organisation", "role", "custom_role"]
+    extra = 0
+
+
+class NoteSpeakerInline(admin.TabularInline):
+    model = Speaker
+    fk_name = "note"
+    fields = ["position", "name", "organisation", "role", "custom_role"]
+    extra = 0
+
+
+class KeyPointInline(admin.TabularInline):
+    model = KeyPoint
+    fields = ["position", "text"]
+    extra = 0
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Event)
+class EventAdmin(MarkdownxModelAdmin):
+    list_display = ["title", "starts_at", "status", "is_cancelled", "organiser", "series"]
+    list_filter = ["status", "is_cancelled", "region", "is_online"]
+    search_fields = ["title", "organiser", "venue"]
+    readonly_fields = ["uid", "sequence", "source_key", "created_at", "updated_at"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["series"]
+    inlines = [EventSpeakerInline]
+
+
+@admin.register(EventNote)
+class EventNoteAdmin(MarkdownxModelAdmin):
+    list_display = ["title", "event", "status", "published_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "summary", "event__title"]
+    readonly_fields = ["source_key", "created_at", "updated_at"]
+    prepopulated_fields = {"slug": ["title"]}
+    raw_id_fields = ["event", "author"]
+    filter_horizontal = ["related_writeups", "related_notes"]
+    inlines = [NoteSpeakerInline, KeyPointInline]

@@ -1,0 +1,272 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_http_methods
+from taggit.models import Tag
+
+from events import calendar, queries, services
+from events.forms import (
+    EventForm,
+    EventNoteForm,
+    SpeakerFormSet,
+    speaker_initial,
+)
+from events.models import Event, EventNote, Status
+from practice.models import Region
+from practice.permissions import staff_required
+
+
+def _list(request: HttpRequest, *, when: str) -> HttpResponse:
+    filters = queries.EventFilters.from_query(request.GET)
+    page_for = queries.upcoming_page if when == "upcoming" else queries.past_page
+    return render(
+        request,
+        "events/event_list.html",
+        {
+            "when": when,
+            "page_obj": page_for(filters, request.GET.get("page")),
+            "filters": filters,
+            "filter_tag": Tag.objects.filter(slug=filters.tag).first() if filters.tag else None,
+            "regions": Region.choices,
+            "drafts": queries.staff_drafts(request.user) if when == "upcoming" else None,
+        },
+    )
+
+
+def upcoming(request: HttpRequest) -> HttpResponse:
+    return _list(request, when="upcoming")
+
+
+def past(request: HttpRequest) -> HttpResponse:
+    return _list(request, when="past")
+
+
+def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return render(request, "events/event_detail.html", queries.event_page(request.user, slug))
+
+
+def note_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return render(request, "events/note_detail.html", queries.note_page(request.user, slug))
+
+
+def series_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    context = queries.series_page(slug)
+    if not context["meetings"] and not request.user.is_staff:
+        raise Http404("This series has no published meetings.")
+    return render(request, "events/series_detail.html", context)
+
+
+def _calendar_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    event = get_object_or_404(
+        Event.objects.published().prefetch_related("tags"), slug=slug, starts_at__isnull=False
+    )
+    return _calendar_response(calendar.calendar_for([event], name=event.title), f"{slug}.ics")
+
+
+# Calendar apps poll the feed; it holds only published events, so shared caches may keep it.
+@cache_control(public=True, max_age=900)
+def feed_ics(request: HttpRequest) -> HttpResponse:
+    # Cancelled events stay in the feed (as CANCELLED) so subscribed calendars update.
+    events = Event.objects.upcoming().prefetch_related("tags")[:500]
+    response = _calendar_response(
+        calendar.calendar_for(events, name="Wheelhouse events"), "wheelhouse-events.ics"
+    )
+    response["Content-Disposition"] = 'inline; filename="wheelhouse-events.ics"'
+    return response
+
+
+# --- Staff ---------------------------------------------------------------------------------
+
+
+def _apply_action(request: HttpRequest, item: Event | EventNote) -> None:
+    action = request.POST.get("action")
+    if action == "publish":
+        item.status = Status.PUBLISHED
+    elif action == "draft":
+        item.status = Status.DRAFT
+
+
+def _saved_message(request: HttpRequest, item: Event | EventNote, what: str) -> None:
+    messages.success(
+        request,
+        f"{what} published: it is now on the site."
+        if item.status == Status.PUBLISHED
+        else f"{what} saved as a draft. Only staff can see it.",
+    )
+
+
+def _save_event_form(request: HttpRequest, form: EventForm) -> Event:
+    event = form.build_event()
+    _apply_action(request, event)
+    with transaction.atomic():
+        series, created = services.series_for_name(name=form.cleaned_data["series_name"])
+        event.series = series
+        services.event_save(event=event, tags=form.cleaned_data["tags"])
+    if form.series_message:
+        messages.info(request, form.series_message)
+    elif created:
+        messages.info(request, f"Started a new series, “{series.name}”.")
+    return event
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def event_create(request: HttpRequest) -> HttpResponse:
+    form = EventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        event = _save_event_form(request, form)
+        _saved_message(request, event, "Event")
+        return redirect(event)
+    return render(request, "events/event_form.html", {"form": form, "event": None})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    event = get_object_or_404(Event.objects.select_related("series"), slug=slug)
+    form = EventForm(request.POST or None, instance=event)
+    if request.method == "POST" and form.is_valid():
+        event = _save_event_form(request, form)
+        _saved_message(request, event, "Event")
+        return redirect(event)
+    return render(request, "events/event_form.html", {"form": form, "event": event})
+
+
+def _note_forms(request: HttpRequest, *, note: EventNote | None, event: Event | None):
+    if request.method == "POST":
+        return (
+            EventNoteForm(request.POST, instance=note, prefix="note"),
+            SpeakerFormSet(request.POST, prefix="speakers"),
+        )
+    if note is not None:
+        initial_note, speakers = None, note.speakers.all()
+    else:
+        # Pre-filled from the event: its title, tags and speakers (or its other notes').
+        tags = list(event.tags.all())
+        initial_note = {"title": f"Notes: {event.title}", "tags": tags}
+        speakers = list(event.speakers.all()) or [
+            speaker for other in event.notes.all() for speaker in other.speakers.all()
+        ]
+    return (
+        EventNoteForm(instance=note, initial=initial_note, prefix="note"),
+        SpeakerFormSet(initial=speaker_initial(speakers), prefix="speakers"),
+    )
+
+
+def _save_note(
+    request: HttpRequest, note: EventNote, form: EventNoteForm, speakers: SpeakerFormSet
+) -> EventNote:
+    if note.author_id is None:
+        note.author = request.user
+    _apply_action(request, note)
+    if note.status == Status.PUBLISHED:
+        note.publish()
+    related = form.related
+    return services.note_save(
+        note=note,
+        tags=form.cleaned_data["tags"],
+        key_points=form.cleaned_data["key_points_text"],
+        speakers=speakers.speakers(),
+        related_writeups=related["writeups"],
+        related_notes=related["notes"],
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def note_create(request: HttpRequest, slug: str) -> HttpResponse:
+    event = Event.objects.filter(slug=slug).prefetch_related("tags", "speakers").first()
+    if event is None:
+        if request.method == "POST":
+            # Deleted while someone was writing: keep every word and offer to save it with a
+            # new event instead.
+            messages.error(
+                request,
+                "The event these notes were for has been deleted, so nothing is saved yet. "
+                "Everything you typed is below: add the meeting’s details and save both "
+                "together.",
+            )
+            return _meeting_form(request, keep_note_only=True)
+        raise Http404("This event does not exist, or was deleted.")
+    form, speakers = _note_forms(request, note=None, event=event)
+    if request.method == "POST" and form.is_valid() and speakers.is_valid():
+        note = form.save(commit=False)
+        note.event = event
+        note = _save_note(request, note, form, speakers)
+        _saved_message(request, note, "Notes")
+        return redirect(event if note.is_published else note)
+    return render(
+        request,
+        "events/note_form.html",
+        {"form": form, "speakers": speakers, "event": event, "note": None},
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def note_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    note = get_object_or_404(EventNote.objects.select_related("event"), slug=slug)
+    form, speakers = _note_forms(request, note=note, event=note.event)
+    if request.method == "POST" and form.is_valid() and speakers.is_valid():
+        note = _save_note(request, form.save(commit=False), form, speakers)
+        _saved_message(request, note, "Notes")
+        return redirect(note)
+    return render(
+        request,
+        "events/note_form.html",
+        {"form": form, "speakers": speakers, "event": note.event, "note": note},
+    )
+
+
+def _meeting_form(request: HttpRequest, *, keep_note_only: bool = False) -> HttpResponse:
+    post = request.POST if request.method == "POST" else None
+    event_form = EventForm(None if keep_note_only else post, prefix="event")
+    note_form = EventNoteForm(post, prefix="note")
+    speakers = SpeakerFormSet(post, prefix="speakers")
+    if post is not None and not keep_note_only:
+        valid = [form.is_valid() for form in (event_form, note_form, speakers)]
+        if all(valid):
+            event = event_form.build_event()
+            note = note_form.save(commit=False)
+            note.author = request.user
+            _apply_action(request, event)
+            _apply_action(request, note)
+            with transaction.atomic():
+                series, _ = services.series_for_name(name=event_form.cleaned_data["series_name"])
+                event.series = series
+                related = note_form.related
+                note = services.meeting_save(
+                    event=event,
+                    event_tags=event_form.cleaned_data["tags"],
+                    note=note,
+                    note_tags=note_form.cleaned_data["tags"],
+                    key_points=note_form.cleaned_data["key_points_text"],
+                    speakers=speakers.speakers(),
+                    related_writeups=related["writeups"],
+                    related_notes=related["notes"],
+                )
+            if event_form.series_message:
+                messages.info(request, event_form.series_message)
+            _saved_message(request, note, "Event and notes")
+            return redirect(note)
+    return render(
+        request,
+        "events/meeting_form.html",
+        {"event_form": event_form, "form": note_form, "speakers": speakers},
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def meeting_create(request: HttpRequest) -> HttpResponse:
+    return _meeting_form(request)
