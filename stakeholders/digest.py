@@ -30,6 +30,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from events.models import Event, EventNote
 from practice.models import WriteUp
 from stakeholders.mime import AlternativeEmail
 from stakeholders.models import (
@@ -74,6 +75,7 @@ class DigestItem:
     tag_slugs: frozenset[str]
     published_at: datetime
     when: datetime | None = None  # start time, for events
+    time_known: bool = True
 
 
 def _absolute(path: str) -> str:
@@ -107,11 +109,63 @@ def writeup_items(*, since: datetime, until: datetime) -> list[DigestItem]:
     ]
 
 
+def event_note_items(*, since: datetime, until: datetime) -> list[DigestItem]:
+    notes = (
+        EventNote.objects.published()
+        .filter(published_at__gte=since, published_at__lt=until)
+        .select_related("event")
+        .prefetch_related("tags")
+        .order_by("-published_at", "-pk")
+    )
+    return [
+        DigestItem(
+            kind="Event note",
+            title=n.title,
+            url=_absolute(n.get_absolute_url()),
+            summary=n.summary,
+            organisation=n.organisation,
+            region=n.event.region,
+            region_label=n.event.get_region_display() if n.event.region else "",
+            tag_names=tuple(t.name for t in n.tags.all()),
+            tag_slugs=frozenset(t.slug for t in n.tags.all()),
+            published_at=n.published_at,
+        )
+        for n in notes
+    ]
+
+
+def upcoming_event_items(*, start: datetime, end: datetime) -> list[DigestItem]:
+    """Published, not cancelled events that start within the window."""
+    events = (
+        Event.objects.upcoming(start)
+        .not_cancelled()
+        .filter(starts_at__lt=end)
+        .prefetch_related("tags")
+    )
+    return [
+        DigestItem(
+            kind="Event",
+            title=e.title,
+            url=_absolute(e.get_absolute_url()),
+            summary="",
+            organisation=e.organiser,
+            region=e.region,
+            region_label=e.get_region_display() if e.region else "",
+            tag_names=tuple(t.name for t in e.tags.all()),
+            tag_slugs=frozenset(t.slug for t in e.tags.all()),
+            published_at=e.published_at or start,
+            when=e.starts_at,
+            time_known=e.time_recorded,
+        )
+        for e in events
+    ]
+
+
 NewItemSource = Callable[..., list[DigestItem]]
 UpcomingSource = Callable[..., list[DigestItem]]
 # New content types join the digest by adding a source function here.
-NEW_ITEM_SOURCES: list[NewItemSource] = [writeup_items]
-UPCOMING_SOURCES: list[UpcomingSource] = []
+NEW_ITEM_SOURCES: list[NewItemSource] = [writeup_items, event_note_items]
+UPCOMING_SOURCES: list[UpcomingSource] = [upcoming_event_items]
 
 
 def new_items(*, since: datetime, until: datetime) -> list[DigestItem]:

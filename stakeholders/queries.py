@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, F, Func, Q
 from taggit.models import Tag
 
+from events.models import Event, EventNote
 from practice.models import WriteUp
 from stakeholders.models import DeliveryStatus, DigestRun, Role, Subscriber, SubscriberStatus
 
@@ -12,9 +13,18 @@ from stakeholders.models import DeliveryStatus, DigestRun, Role, Subscriber, Sub
 def topic_choices(*, keep: list[str] | tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """Tags on published content, as (slug, name). `keep` holds a subscriber's existing
     topics so a tag that falls out of use stays visible (and removable) on their page."""
-    published = Q(
-        taggit_taggeditem_items__content_type__model="writeup",
-        taggit_taggeditem_items__object_id__in=WriteUp.objects.published().values("pk"),
+
+    def used_by(model: str, published) -> Q:
+        return Q(
+            taggit_taggeditem_items__content_type__app_label=published.model._meta.app_label,
+            taggit_taggeditem_items__content_type__model=model,
+            taggit_taggeditem_items__object_id__in=published.values("pk"),
+        )
+
+    published = (
+        used_by("writeup", WriteUp.objects.published())
+        | used_by("eventnote", EventNote.objects.published())
+        | used_by("event", Event.objects.published())
     )
     tags = Tag.objects.filter(published | Q(slug__in=list(keep))).distinct().order_by("name")
     return list(tags.values_list("slug", "name"))

@@ -18,6 +18,7 @@ from stakeholders import digest
 from stakeholders.digest import digest_batch_send, digest_run_start
 from stakeholders.models import Delivery, DeliveryStatus, DigestRun, Subscriber, SubscriberStatus
 from tests.conftest import make_writeup
+from tests.events.conftest import make_event, make_note
 from tests.stakeholders.conftest import make_subscriber, path_of, signup_data
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +257,39 @@ def test_batches_run_through_the_database_worker(smtp, settings):
     call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
     assert sorted(m["To"] for m in smtp.messages) == sorted(p.email for p in people)
     assert set(run.deliveries.values_list("status", flat=True)) == {"sent"}
+
+
+def test_event_notes_and_upcoming_events_join_the_digest(smtp):
+    person = make_subscriber(topics=("carers",))
+    only_events = make_subscriber(topics=("housing",))
+    soon = timezone.now() + timedelta(days=10)
+    meeting = make_event(title="Carers round table", tags=("carers",))
+    make_note(event=meeting, title="What carers told us", tags=("carers",))
+    make_note(event=meeting, title="Draft carers note", tags=("carers",), status="draft")
+    make_note(
+        event=make_event(title="Hidden event", status="draft"),
+        title="Note of a draft event",
+        tags=("carers",),
+    )
+    make_event(title="Carers summit", tags=("carers",), starts_at=soon)
+    make_event(title="Housing summit", tags=("housing",), starts_at=soon)
+    make_event(title="Carers in six weeks", tags=("carers",), starts_at=soon + timedelta(weeks=5))
+    make_event(title="Cancelled carers day", tags=("carers",), starts_at=soon, is_cancelled=True)
+
+    digest_run_start()
+    [message] = smtp.to(person.email)
+    text = _titles(message)
+    assert "What carers told us" in text and "Event note" in text
+    assert "COMING UP IN THE NEXT FOUR WEEKS" in text
+    assert "Carers summit" in text and "Carers round table" in text
+    for absent in [
+        "Draft carers note",
+        "Note of a draft event",
+        "Housing summit",
+        "Carers in six weeks",
+        "Cancelled carers day",
+    ]:
+        assert absent not in text
+    assert message["Subject"] == "1 new on Wheelhouse this week: What carers told us"
+    # Upcoming events alone are not news: nobody is mailed just to hear about them.
+    assert smtp.to(only_events.email) == []

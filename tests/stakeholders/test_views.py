@@ -16,6 +16,7 @@ from stakeholders.forms import form_started_token
 from stakeholders.models import Delivery, DigestRun, Subscriber, SubscriberStatus
 from stakeholders.tokens import Purpose, make_token
 from tests.conftest import make_writeup
+from tests.events.conftest import make_event, make_note
 from tests.stakeholders.conftest import link_in, make_subscriber, path_of, signup_data
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +59,19 @@ def test_footer_and_writeup_pages_link_to_signup(client):
     page = client.get(writeup.get_absolute_url()).content.decode()
     assert 'href="/updates/?topic=carers"' in page
     assert client.get("/about/").content.decode().count('href="/updates/"') >= 1
+    note = make_note(event=make_event(), tags=("dementia",))
+    page = client.get(note.get_absolute_url()).content.decode()
+    assert 'href="/updates/?topic=dementia"' in page
+
+
+def test_topics_come_from_published_writeups_notes_and_events_only(client):
+    make_note(event=make_event(), tags=("from-a-note",))
+    make_event(tags=("from-an-event",))
+    make_event(tags=("from-a-draft-event",), status="draft")
+    make_writeup(tags=("from-a-draft",), status="draft")
+    page = client.get("/updates/").content.decode()
+    assert 'value="from-a-note"' in page and 'value="from-an-event"' in page
+    assert "from-a-draft" not in page
 
 
 def test_reply_is_the_same_whether_or_not_the_address_is_known(client):
