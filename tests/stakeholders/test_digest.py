@@ -293,3 +293,27 @@ def test_event_notes_and_upcoming_events_join_the_digest(smtp):
     assert message["Subject"] == "1 new on Wheelhouse this week: What carers told us"
     # Upcoming events alone are not news: nobody is mailed just to hear about them.
     assert smtp.to(only_events.email) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failed_sends_are_retried_by_a_deferred_task_on_the_worker(smtp, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    refused = make_subscriber(all_topics=True)
+    other = make_subscriber(all_topics=True)
+    make_writeup()
+    smtp.refuse.add(refused.email)
+    run = digest_run_start()
+
+    def work() -> None:
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+
+    work()
+    assert [m["To"] for m in smtp.messages] == [other.email]
+    work()  # the retry is deferred: nothing is due yet
+    assert len(smtp.messages) == 1
+
+    smtp.refuse.clear()
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        work()
+    assert sorted(m["To"] for m in smtp.messages) == sorted([refused.email, other.email])
+    assert set(run.deliveries.values_list("status", flat=True)) == {"sent"}

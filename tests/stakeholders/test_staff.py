@@ -82,3 +82,15 @@ def test_pages_keep_a_constant_number_of_queries(staff_client, django_assert_max
             make_writeup(tags=(f"topic-{n}",))
         with django_assert_max_num_queries(14):
             assert staff_client.get(path).status_code == 200
+
+
+def test_preferences_page_keeps_a_constant_number_of_queries(client, django_assert_max_num_queries):
+    from stakeholders.tokens import Purpose, make_token
+
+    person = make_subscriber(topics=("topic-0",))
+    token = make_token(person, Purpose.MANAGE)
+    for size in (3, 30):
+        for n in range(size):
+            make_writeup(tags=(f"topic-{n}",))
+        with django_assert_max_num_queries(8):
+            assert client.get(f"/updates/preferences/{token}/").status_code == 200
