@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, sign_in
 from tests.conftest import make_writeup
 from tests.smtp import SmtpSink, point_django_at
 
@@ -74,3 +74,32 @@ def test_signup_confirm_change_topics_and_unsubscribe(page, settings):
         expect(page.get_by_role("status")).to_contain_text("You are unsubscribed")
         expect(page.get_by_role("button", name="Subscribe again")).to_be_visible()
         assert_accessible(page)
+
+
+def test_staff_see_counts_runs_and_a_subscribers_digest(page):
+    from django.contrib.auth import get_user_model
+
+    from stakeholders.digest import digest_run_start
+    from tests.stakeholders.conftest import make_subscriber
+
+    get_user_model().objects.create_user(
+        username="editor", password="correct horse battery", is_staff=True
+    )
+    person = make_subscriber(topics=("carers",))
+    make_writeup(title="Carers café opens on Fridays", tags=("carers",))
+    digest_run_start()
+
+    sign_in(page, "editor", "correct horse battery")
+    page.goto("/updates/staff/")
+    expect(page.get_by_role("heading", name="Digest runs")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Preview a subscriber’s digest").click()
+    page.get_by_label("Subscriber’s email address").fill(person.email)
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", level=2).first).to_contain_text(
+        "Carers café opens on Fridays"
+    )
+    expect(
+        page.frame_locator("iframe.email-preview").get_by_role("link", name="Carers café opens")
+    ).to_be_visible()
+    assert_accessible(page)
