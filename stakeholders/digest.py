@@ -385,18 +385,27 @@ def _batches(ids: Sequence[int], size: int) -> Iterable[list[int]]:
         yield list(ids[start : start + size])
 
 
-def digest_run_start(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> DigestRun:
+def digest_run_start(
+    *, now: datetime | None = None, batch_size: int = BATCH_SIZE, resume_only: bool = False
+) -> DigestRun | None:
     """Open this week's run (or resume it) and enqueue every delivery still to do.
 
     Starting twice in a week reuses the run: deliveries already sent or skipped are never
-    enqueued again, and newly confirmed subscribers are added.
+    enqueued again, and newly confirmed subscribers are added. With `resume_only`, a week
+    whose run has not started yet is left alone (and None returned), so an hourly retry
+    job never starts the digest before its chosen time.
     """
     from stakeholders.tasks import send_digest_batch
 
     now = now or timezone.now()
     week = DigestRun.week_of(now)
     with transaction.atomic():
-        run, _created = DigestRun.objects.get_or_create(week=week, defaults={"cutoff": now})
+        if resume_only:
+            run = DigestRun.objects.filter(week=week).first()
+            if run is None:
+                return None
+        else:
+            run, _created = DigestRun.objects.get_or_create(week=week, defaults={"cutoff": now})
         _record_pending_deliveries(run)
         _give_up_on_stale_claims(run, now=now)
     subscriber_ids = list(

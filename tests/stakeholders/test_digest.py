@@ -317,3 +317,19 @@ def test_failed_sends_are_retried_by_a_deferred_task_on_the_worker(smtp, setting
         work()
     assert sorted(m["To"] for m in smtp.messages) == sorted([refused.email, other.email])
     assert set(run.deliveries.values_list("status", flat=True)) == {"sent"}
+
+
+def test_resume_only_never_starts_a_week_but_retries_a_started_one(smtp):
+    person = make_subscriber(all_topics=True)
+    make_writeup()
+    out = io.StringIO()
+    call_command("send_weekly_digest", "--resume-only", stdout=out)
+    assert "has not started" in out.getvalue()
+    assert smtp.messages == [] and not DigestRun.objects.exists()
+
+    smtp.refuse.add(person.email)
+    call_command("send_weekly_digest", stdout=io.StringIO())
+    smtp.refuse.clear()
+    with time_machine.travel(timezone.now() + timedelta(minutes=20)):
+        call_command("send_weekly_digest", "--resume-only", stdout=io.StringIO())
+    assert len(smtp.to(person.email)) == 1

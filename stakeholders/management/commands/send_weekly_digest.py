@@ -7,13 +7,23 @@ from stakeholders.services import subscribers_purge_unconfirmed
 class Command(BaseCommand):
     help = (
         "Start (or resume) this week's digest: record a delivery per subscriber and enqueue "
-        "batches for the task worker. Safe to run as often as you like; run it hourly so "
-        "failed sends are retried."
+        "batches for the task worker. Running it again in the same week never sends twice."
     )
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--resume-only",
+            action="store_true",
+            help="Only resume or retry this week's run if it has started; never start one. "
+            "For an hourly retry job beside the weekly start.",
+        )
+
+    def handle(self, *args, resume_only: bool = False, **options) -> None:
         purged = subscribers_purge_unconfirmed()
-        run = digest_run_start()
+        run = digest_run_start(resume_only=resume_only)
+        if run is None:
+            self.stdout.write(f"This week's digest has not started; {purged} sign-ups purged.")
+            return
         self.stdout.write(
             f"{run}: {run.deliveries.count()} deliveries recorded, "
             f"{run.batches_enqueued} batches enqueued so far; "
