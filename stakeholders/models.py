@@ -83,6 +83,10 @@ class Subscriber(models.Model):
                 condition=~Q(status=SubscriberStatus.CONFIRMED) | Q(confirmed_at__isnull=False),
                 name="subscriber_confirmed_has_date",
             ),
+            models.CheckConstraint(
+                condition=Q(all_topics=True) | Q(topics__len__gt=0),
+                name="subscriber_follows_something",
+            ),
         ]
         indexes = [models.Index(fields=["status", "paused"])]
 
@@ -179,6 +183,13 @@ class Delivery(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=DeliveryStatus.RETRY) | Q(next_attempt_at__isnull=False),
                 name="delivery_retry_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    status__in=[DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.FAILED]
+                )
+                | Q(finished_at__isnull=False),
+                name="delivery_finished_has_time",
             ),
         ]
         indexes = [models.Index(fields=["run", "status"])]

@@ -45,6 +45,8 @@ def make_subscriber(
     fields.setdefault("region", Region.LONDON)
     if status == SubscriberStatus.CONFIRMED:
         fields.setdefault("confirmed_at", now)
+    if not topics and not all_topics:
+        topics = ("general-news",)
     return Subscriber.objects.create(
         topics=list(topics),
         all_topics=all_topics,

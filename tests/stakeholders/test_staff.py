@@ -45,7 +45,7 @@ def test_run_history_shows_sent_skipped_and_failed(staff_client, smtp):
     smtp.refuse.add(refused.email)
     make_writeup()
     run = digest_run_start()
-    run.deliveries.filter(subscriber=refused).update(status="failed")
+    run.deliveries.filter(subscriber=refused).update(status="failed", finished_at=timezone.now())
     page = staff_client.get("/updates/staff/").content.decode()
     row = page.split(f"<td>{run.week:%-d %B %Y}</td>", 1)[1].split("</tr>", 1)[0]
     assert [c.split(">")[-1] for c in row.split("</td>")[1:4]] == ["1", "1", "1"]

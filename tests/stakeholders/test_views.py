@@ -82,7 +82,7 @@ def test_reply_is_the_same_whether_or_not_the_address_is_known(client):
     # Only the mailbox owner learns the difference, and the known one's choices are untouched.
     assert "already subscribed" in mail.outbox[0].body
     assert "/confirm/" in mail.outbox[1].body
-    assert Subscriber.objects.get(email="known@example.org").topics == []
+    assert Subscriber.objects.get(email="known@example.org").topics == ["general-news"]
 
     mail.outbox.clear()
     known = client.post("/updates/link/", {"email": "known@example.org"})
@@ -247,7 +247,9 @@ def test_unsubscribe_get_asks_first_post_unsubscribes(client):
 def test_export_my_data_as_json(client):
     subscriber = make_subscriber(topics=("carers",), name="Asha")
     run = DigestRun.objects.create(week=DigestRun.week_of(timezone.now()), cutoff=timezone.now())
-    Delivery.objects.create(run=run, subscriber=subscriber, status="sent", item_count=3)
+    Delivery.objects.create(
+        run=run, subscriber=subscriber, status="sent", item_count=3, finished_at=timezone.now()
+    )
     response = client.get(f"/updates/preferences/{_manage(subscriber)}/my-data.json")
     assert response["Content-Disposition"].startswith("attachment")
     data = json.loads(response.content)
@@ -260,7 +262,7 @@ def test_export_my_data_as_json(client):
 def test_delete_me_erases_personal_data_and_keeps_anonymous_counts(client, staff_client):
     subscriber = make_subscriber(topics=("carers",), name="Asha", organisation="Leeds")
     run = DigestRun.objects.create(week=DigestRun.week_of(timezone.now()), cutoff=timezone.now())
-    Delivery.objects.create(run=run, subscriber=subscriber, status="sent")
+    Delivery.objects.create(run=run, subscriber=subscriber, status="sent", finished_at=run.cutoff)
     path = f"/updates/preferences/{_manage(subscriber)}/delete/"
     assert "cannot be undone" in client.get(path).content.decode()
     assert "Your data is deleted" in client.post(path).content.decode()
