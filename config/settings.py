@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "practice",
     "events",
+    "stakeholders",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,15 @@ if os.environ.get("EMAIL_HOST"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "mail"
+
+# --- Stakeholders and the weekly digest --------------------------------------------------
+# The mailto half of List-Unsubscribe; mail to it should reach staff (or a parser).
+STAKEHOLDERS_UNSUBSCRIBE_MAILBOX = os.environ.get(
+    "STAKEHOLDERS_UNSUBSCRIBE_MAILBOX", "unsubscribe@wheelhouse.local"
+)
+STAKEHOLDERS_MAIL_DOMAIN = os.environ.get("STAKEHOLDERS_MAIL_DOMAIN", "wheelhouse.local")
+# Sign-up forms sent back faster than this are treated as bots and quietly dropped.
+STAKEHOLDERS_MIN_FORM_SECONDS = float(os.environ.get("STAKEHOLDERS_MIN_FORM_SECONDS", "3"))
 
 # --- Security ---------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("search/", include("practice.search.urls")),
     path("events/", include("events.urls")),
     path("tags/<slug:slug>/", practice_views.tag_detail, name="tag"),
+    path("updates/", include("stakeholders.urls")),
     path("sign-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/markdown/preview/", uploads.markdown_preview, name="markdown_preview"),

@@ -1,0 +1,74 @@
+"""Reads that assemble stakeholder pages."""
+
+from __future__ import annotations
+
+from django.db.models import Count, F, Func, Q
+from taggit.models import Tag
+
+from events.models import Event, EventNote
+from practice.models import WriteUp
+from stakeholders.models import DeliveryStatus, DigestRun, Role, Subscriber, SubscriberStatus
+
+
+def topic_choices(*, keep: list[str] | tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """Tags on published content, as (slug, name). `keep` holds a subscriber's existing
+    topics so a tag that falls out of use stays visible (and removable) on their page."""
+
+    def used_by(model: str, published) -> Q:
+        return Q(
+            taggit_taggeditem_items__content_type__app_label=published.model._meta.app_label,
+            taggit_taggeditem_items__content_type__model=model,
+            taggit_taggeditem_items__object_id__in=published.values("pk"),
+        )
+
+    published = (
+        used_by("writeup", WriteUp.objects.published())
+        | used_by("eventnote", EventNote.objects.published())
+        | used_by("event", Event.objects.published())
+    )
+    tags = Tag.objects.filter(published | Q(slug__in=list(keep))).distinct().order_by("name")
+    return list(tags.values_list("slug", "name"))
+
+
+def subscriber_counts() -> dict:
+    """Counts for the staff page: by status, by role (receiving only) and by topic."""
+    by_status = dict(
+        Subscriber.objects.order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    receiving = Subscriber.objects.filter(status=SubscriberStatus.CONFIRMED)
+    by_role = dict(
+        receiving.order_by().values_list("role").annotate(n=Count("pk")).values_list("role", "n")
+    )
+    by_topic = list(
+        receiving.filter(all_topics=False)
+        .annotate(topic=Func(F("topics"), function="unnest"))
+        .values("topic")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "topic")
+    )
+    return {
+        "status": [(label, by_status.get(value, 0)) for value, label in SubscriberStatus.choices],
+        "role": [(label, by_role.get(value, 0)) for value, label in Role.choices],
+        "everything": receiving.filter(all_topics=True).count(),
+        "paused": receiving.filter(paused=True).count(),
+        "topics": by_topic,
+    }
+
+
+def run_history(*, limit: int = 26):
+    def count(status: str) -> Count:
+        return Count("deliveries", filter=Q(deliveries__status=status))
+
+    return DigestRun.objects.annotate(
+        sent=count(DeliveryStatus.SENT),
+        skipped=count(DeliveryStatus.SKIPPED),
+        failed=count(DeliveryStatus.FAILED),
+        retrying=count(DeliveryStatus.RETRY),
+        waiting=Count(
+            "deliveries",
+            filter=Q(deliveries__status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+        ),
+    ).order_by("-week")[:limit]
