@@ -393,8 +393,11 @@ def _facets(rows, filters: SearchFilters, main: str) -> tuple[int, dict[str, lis
     return total, facets
 
 
+# Also: the only write is the search log, which need not wait for the WAL to reach disk
+# (a crash may lose the last few log rows, never content).
 _PLANNER_BITMAP_ONLY = (
-    "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)"
+    "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),"
+    " set_config('synchronous_commit', 'off', true)"
 )
 _PLANNER_DEFAULT = (
     "SELECT set_config('enable_seqscan', 'on', true), set_config('enable_indexscan', 'on', true)"
@@ -432,14 +435,15 @@ def search_run(
                 # Matches are dense: walking the date index finds a page's worth quickly.
                 cursor.execute(_PLANNER_DEFAULT)
             hits = _page_hits(cursor, parsed, filters, page) if total else []
-    suggestion = None
-    if not parsed.is_empty and total < FEW_RESULTS:
-        suggestion = corrected_query(parsed.text, corrections(parsed.plain_words()))
-    duration_ms = round((time.perf_counter() - started) * 1000)
-    if log and not parsed.is_empty and page == 1:
-        SearchLog.objects.create(
-            query=parsed.text.lower()[:200], result_count=total, duration_ms=duration_ms
-        )
+        suggestion = None
+        if not parsed.is_empty and total < FEW_RESULTS:
+            suggestion = corrected_query(parsed.text, corrections(parsed.plain_words()))
+        duration_ms = round((time.perf_counter() - started) * 1000)
+        if log and not parsed.is_empty and page == 1:
+            # Committed with the search, asynchronously (see _PLANNER_BITMAP_ONLY).
+            SearchLog.objects.create(
+                query=parsed.text.lower()[:200], result_count=total, duration_ms=duration_ms
+            )
     return SearchResults(
         query=parsed,
         filters=filters,
