@@ -50,7 +50,7 @@ SYNONYMS = {
     ],
     "form": [
         "coproduction, co production",
-        "wellbeing, well being",
+        "wellbeing, well-being",
         "cooperative, co operative",
         "coordination, co ordination",
         "healthcare, health care",

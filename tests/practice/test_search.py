@@ -365,3 +365,10 @@ def test_suggestions_match_title_prefixes_and_tags(client):
     assert labels == ["Dementia friendly swimming", "dementia care"]
     for hostile in ["", "'", "a:*|b", "\x00", "x" * 5000]:
         assert client.get(reverse("search:suggest"), {"q": hostile}).status_code == 200
+
+
+def test_wellbeing_does_not_match_every_use_of_well(client):
+    """Regression: the seeded "well being" synonym reduced to the lexeme "well"."""
+    make_writeup(title="Wellbeing walks")
+    make_writeup(title="A well run clinic")
+    assert result_titles(search(client, "wellbeing")) == ["Wellbeing walks"]
