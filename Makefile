@@ -7,7 +7,7 @@ CHROMIUM := /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install chromium demo bench clean-data
+.PHONY: run test lint format install chromium demo bench bench-pages bench-events bench-search bench-digest clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,8 +53,20 @@ format: install
 test: install chromium lint
 	$(BIN)/pytest
 
-bench: install
+# Benchmarks print JSON; search and digest build their own databases (several minutes each).
+bench: bench-pages bench-events bench-search bench-digest
+
+bench-pages: demo
+	$(BIN)/python bench/pages.py
+
+bench-events: demo
+	$(BIN)/python bench/events.py
+
+bench-search: install
 	$(BIN)/python bench/search.py
+
+bench-digest: install
+	$(BIN)/python bench/digest.py
 
 clean-data:
 	rm -rf .data

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from markdownx.admin import MarkdownxModelAdmin
 
 from events.models import Event, EventNote, KeyPoint, Series, Speaker
@@ -33,6 +34,11 @@ class SeriesAdmin(admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(MarkdownxModelAdmin):
+    # Booking links typed without a scheme are taken as https (Django 6's default).
+    formfield_overrides = {
+        **MarkdownxModelAdmin.formfield_overrides,
+        models.URLField: {"assume_scheme": "https"},
+    }
     list_display = ["title", "starts_at", "status", "is_cancelled", "organiser", "series"]
     list_filter = ["status", "is_cancelled", "region", "is_online"]
     search_fields = ["title", "organiser", "venue"]
