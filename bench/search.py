@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Production settings (DEBUG off), so times include nothing debugging adds and loading does
 # not keep every bulk INSERT in Django's query log.
-os.environ.setdefault("WHEELHOUSE_ALLOW_INSECURE_KEY", "1")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
 os.environ.setdefault("STATIC_STORAGE", "simple")
 os.environ["ALLOWED_HOSTS"] = "testserver"
 

@@ -18,7 +18,7 @@ DATA_DIR = Path(os.environ.get("WHEELHOUSE_DATA_DIR", BASE_DIR / ".data"))
 DEBUG = os.environ.get("DEBUG") == "1"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("WHEELHOUSE_ALLOW_INSECURE_KEY") != "1":
+    if not DEBUG:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
 
