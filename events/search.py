@@ -36,7 +36,8 @@ def note_document(note: EventNote) -> SearchDocument | None:
         title=note.title,
         summary=note.summary,
         url=note.get_absolute_url(),
-        date=note.published_at,
+        # Readers date notes by their meeting, not by when they were typed up.
+        date=event.starts_at or note.published_at,
         organisation=event.organiser,
         region=event.region,
         tags=[(tag.slug, tag.name) for tag in note.tags.all()],

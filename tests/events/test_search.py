@@ -88,3 +88,13 @@ def test_note_page_shows_similar_items(client):
     similar = html.split('id="similar-heading"')[1]
     assert "Respite vouchers for young carers" in similar
     assert "Hospital parking" not in similar
+
+
+def test_a_note_is_dated_by_its_meeting_in_results(client):
+    """Imported notes showed the day they were typed up instead of the meeting's date."""
+    meeting = timezone.now() - timedelta(days=400)
+    event = make_event(title="Dementia friendly towns", starts_at=meeting)
+    make_note(event=event, title="Notes from dementia friendly towns", tags=("dementia",))
+    html = client.get(reverse("search:results"), {"q": "dementia", "type": "note"}).content
+    assert meeting.strftime("%Y") in html.decode()
+    assert f"{meeting.day} {meeting:%B %Y}" in html.decode()
