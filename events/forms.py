@@ -9,7 +9,7 @@ from markdownx.widgets import MarkdownxWidget
 
 from events.models import Event, EventNote, Series, SpeakerRole
 from events.services import SpeakerData
-from practice.forms import TagListField
+from practice.forms import PlainTitleMixin, TagListField
 from practice.models import WriteUp
 
 MAX_KEY_POINTS = 30
@@ -40,7 +40,7 @@ def lines_of(text: str) -> list[str]:
     ]
 
 
-class EventForm(forms.ModelForm):
+class EventForm(PlainTitleMixin, forms.ModelForm):
     ACTION_DRAFT = "draft"
     ACTION_PUBLISH = "publish"
 
@@ -108,12 +108,6 @@ class EventForm(forms.ModelForm):
         self.series_message = ""
         if self.instance.series_id and not self.is_bound:
             self.fields["series_name"].initial = self.instance.series.name
-
-    def clean_title(self) -> str:
-        title = " ".join(self.cleaned_data["title"].split())
-        if not any(ch.isalnum() for ch in title):
-            raise forms.ValidationError("Enter a title made of words.")
-        return title
 
     def clean_booking_url(self) -> str:
         url = self.cleaned_data["booking_url"]
@@ -188,7 +182,7 @@ class RelatedLinksField(forms.CharField):
         return {"writeups": writeups, "notes": notes, "text": value}
 
 
-class EventNoteForm(forms.ModelForm):
+class EventNoteForm(PlainTitleMixin, forms.ModelForm):
     ACTION_DRAFT = "draft"
     ACTION_PUBLISH = "publish"
 
@@ -206,15 +200,6 @@ class EventNoteForm(forms.ModelForm):
     tags = TagListField(
         required=False,
         help_text="Separate tags with commas, for example: leadership, health inequalities.",
-    )
-    booking_url = forms.URLField(
-        label="Booking link",
-        required=False,
-        max_length=500,
-        assume_scheme="https",
-        help_text="A full web address, for example https://www.eventbrite.co.uk/e/123",
-        error_messages={"invalid": BOOKING_URL_MESSAGE},
-        widget=forms.URLInput(attrs={"placeholder": "https://"}),
     )
 
     class Meta:
@@ -244,15 +229,6 @@ class EventNoteForm(forms.ModelForm):
                 [item.get_absolute_url() for item in self.instance.related_writeups.all()]
                 + [item.get_absolute_url() for item in self.instance.related_notes.all()]
             )
-
-    def clean_title(self) -> str:
-        title = " ".join(self.cleaned_data["title"].split())
-        if not any(ch.isalnum() for ch in title):
-            raise forms.ValidationError("Enter a title made of words.")
-        return title
-
-    def clean_summary(self) -> str:
-        return " ".join(self.cleaned_data["summary"].split())
 
     def clean_key_points_text(self) -> list[str]:
         points = lines_of(self.cleaned_data["key_points_text"])

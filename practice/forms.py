@@ -51,7 +51,23 @@ class TagListField(TagField):
         return clean_tag_list(value)
 
 
-class WriteUpForm(forms.ModelForm):
+class PlainTitleMixin:
+    """Titles and summaries are plain text on one line: tidy the spacing, refuse bare symbols.
+
+    Django calls `clean_summary` only on forms that have a summary field.
+    """
+
+    def clean_title(self) -> str:
+        title = " ".join(self.cleaned_data["title"].split())
+        if not any(ch.isalnum() for ch in title):
+            raise forms.ValidationError("Enter a title made of words.")
+        return title
+
+    def clean_summary(self) -> str:
+        return " ".join(self.cleaned_data["summary"].split())
+
+
+class WriteUpForm(PlainTitleMixin, forms.ModelForm):
     ACTION_DRAFT = "draft"
     ACTION_PUBLISH = "publish"
 
@@ -108,12 +124,3 @@ class WriteUpForm(forms.ModelForm):
             "resources": forms.Textarea(attrs={"rows": 3}),
             "body": MarkdownxWidget(attrs={"rows": 12}),
         }
-
-    def clean_title(self) -> str:
-        title = " ".join(self.cleaned_data["title"].split())
-        if not any(ch.isalnum() for ch in title):
-            raise forms.ValidationError("Enter a title made of words.")
-        return title
-
-    def clean_summary(self) -> str:
-        return " ".join(self.cleaned_data["summary"].split())
