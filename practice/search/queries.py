@@ -7,6 +7,7 @@ small rank vector, snippets are computed only for the page shown, and counts sto
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -302,9 +303,11 @@ def _facet_sql(parsed: ParsedQuery, filters: SearchFilters):
         )
         if active[dimension]:
             parts.append(f"SELECT 'sample', '{source}', '', count(*), '' FROM {source}")
+    # Set-returning functions in the select list zip the two arrays as unnest(a, b) does,
+    # without setting up a function scan (and its tuplestore) for every sampled row.
     parts.append(
-        f"(SELECT 'tag', t.slug, t.name, count(*), '{main}' FROM {main}, "
-        f"unnest({main}.tags, {main}.tag_names) AS t(slug, name) "
+        f"(SELECT 'tag', t.slug, t.name, count(*), '{main}' FROM (SELECT unnest(tags) AS slug, "
+        f"unnest(tag_names) AS name FROM {main}) t "
         f"GROUP BY t.slug, t.name ORDER BY count(*) DESC, t.slug "
         f"LIMIT {TAG_FACETS + MAX_TAG_FILTERS})"
     )
@@ -332,7 +335,7 @@ def _relevance_page(cursor, parsed: ParsedQuery, filters: SearchFilters, page: i
         "WITH " + ", ".join(ctes) + f", top AS (SELECT s.id, row_number() OVER (ORDER BY "
         f"ts_rank(s.rank_vector, {q_sql}, 1) DESC, s.date DESC, s.id DESC) AS position "
         f"FROM {main} s ORDER BY position LIMIT %s OFFSET %s) "
-        f"SELECT facets.rows, page.* FROM (SELECT (SELECT json_agg(f) FROM ({union}) f) "
+        f"SELECT facets.rows, page.* FROM (SELECT (SELECT json_agg(f) FROM ({union}) f)::text "
         f"AS rows) facets LEFT JOIN LATERAL (SELECT {_PAGE_COLUMNS}, "
         f"{_headline_sql(h_sql)}, top.position FROM top "
         f"JOIN {_ENTRY} e ON e.id = top.id) page ON TRUE ORDER BY page.position",
@@ -346,7 +349,9 @@ def _relevance_page(cursor, parsed: ParsedQuery, filters: SearchFilters, page: i
         ],
     )
     rows = cursor.fetchall()
-    facet_rows = [(f["d"], f["v"], f["n"], f["c"], f["s"]) for f in rows[0][0] or []]
+    # The facets come back as text on every row of the page and are decoded once.
+    facets = json.loads(rows[0][0]) if rows[0][0] else []
+    facet_rows = [(f["d"], f["v"], f["n"], f["c"], f["s"]) for f in facets]
     hits = _hits([row[1:12] for row in rows if row[1] is not None])
     return hits, facet_rows, main
 

@@ -27,7 +27,18 @@ def synonym_map(groups: Iterable[Iterable[str]]) -> SynonymMap:
     return {term: tuple(others) for term, others in found.items()}
 
 
+# The map built from the last rows read: rows are read on every search (so a new row works
+# on the next one), but folding and grouping them again only happens when they changed.
+_last: tuple[tuple[str, ...], SynonymMap] | None = None
+
+
 def load_synonym_map() -> SynonymMap:
     from practice.search.models import Synonym
 
-    return synonym_map(synonym.term_list() for synonym in Synonym.objects.all())
+    global _last
+    rows = tuple(Synonym.objects.values_list("terms", flat=True))
+    last = _last
+    if last is None or last[0] != rows:
+        last = (rows, synonym_map(Synonym(terms=terms).term_list() for terms in rows))
+        _last = last
+    return last[1]
