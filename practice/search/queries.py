@@ -399,10 +399,14 @@ def _facets(rows, filters: SearchFilters, main: str) -> tuple[int, dict[str, lis
 
 
 # Also: the only write is the search log, which need not wait for the WAL to reach disk
-# (a crash may lose the last few log rows, never content).
+# (a crash may lose the last few log rows, never content). And capped samples that still come
+# from a sequential scan (no words, only filters) must start at the table's first page: with
+# synchronised scans, on for tables over a quarter of shared_buffers, PostgreSQL may join
+# another scan midway and identical requests would show different facet counts.
 _PLANNER_BITMAP_ONLY = (
     "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),"
-    " set_config('synchronous_commit', 'off', true)"
+    " set_config('synchronous_commit', 'off', true),"
+    " set_config('synchronize_seqscans', 'off', true)"
 )
 _PLANNER_DEFAULT = (
     "SELECT set_config('enable_seqscan', 'on', true), set_config('enable_indexscan', 'on', true)"
