@@ -8,7 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from taggit.models import Tag
 
-from practice.models import EvidenceLevel, Region, Status, WriteUp
+from practice.models import EvidenceLevel, Region, WriteUp
 
 PAGE_SIZE = 20
 
@@ -71,9 +71,3 @@ def popular_tags(*, limit: int = 20):
         .filter(uses__gt=0)
         .order_by("-uses", "name")[:limit]
     )
-
-
-def draft_count(user) -> int | None:
-    if user.is_authenticated and user.is_staff:
-        return WriteUp.objects.exclude(status=Status.PUBLISHED).count()
-    return None
