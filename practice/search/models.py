@@ -6,7 +6,10 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+
+# Full-vector GIN indexes, one per bucket of entries (see SearchEntry.bucket).
+SEARCH_BUCKETS = 8
 
 
 class SearchEntry(models.Model):
@@ -15,6 +18,13 @@ class SearchEntry(models.Model):
     `vector` (title A, summary and tags B, structured sections and organisation C, body D)
     decides what matches; `rank_vector` (title A, summary and tags B) orders the matches,
     because ranking reads the vector of every match and the small one is ~10x cheaper.
+
+    A GIN index returns every match at once: for a word in most items, that is 100,000 row
+    pointers to draw the capped sample of COUNT_CAP from. So `vector` is indexed in
+    SEARCH_BUCKETS partial indexes, one per `bucket`, which the sample reads in turn until it
+    has enough; a common word is read from one bucket, a rare one from all of them. `vector`
+    is kept in the row (see migration 0005), because phrases check each candidate's word
+    positions and fetching the vector out of line costs three times as much.
     """
 
     kind = models.CharField(max_length=16)
@@ -35,6 +45,11 @@ class SearchEntry(models.Model):
     words = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     vector = SearchVectorField()
     rank_vector = SearchVectorField()
+    bucket = models.GeneratedField(
+        expression=F("object_id") % SEARCH_BUCKETS,
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name_plural = "search entries"
@@ -42,7 +57,10 @@ class SearchEntry(models.Model):
             models.UniqueConstraint(fields=["kind", "object_id"], name="searchentry_one_per_item"),
         ]
         indexes = [
-            GinIndex(fields=["vector"], name="searchentry_vector"),
+            *(
+                GinIndex(fields=["vector"], name=f"searchentry_vector_{k}", condition=Q(bucket=k))
+                for k in range(SEARCH_BUCKETS)
+            ),
             GinIndex(fields=["rank_vector"], name="searchentry_rank_vector"),
             GinIndex(fields=["tags"], name="searchentry_tags"),
             models.Index(fields=["-date"], name="searchentry_date"),

@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from practice.models import EvidenceLevel, Region
 from practice.search import registry
-from practice.search.models import SearchLog
+from practice.search.models import SEARCH_BUCKETS, SearchLog
 from practice.search.query import ParsedQuery, clean_query, parse_query
 from practice.search.spelling import corrected_query, corrections
 from practice.search.synonyms import load_synonym_map
@@ -42,6 +42,7 @@ SORTS = ("relevance", "newest")
 _MARK_START, _MARK_END = "\ue000", "\ue001"
 # ts_headline re-parses the text it is given: the first 1,500 characters (summary, sections,
 # the start of the body) cost a third of the stored 3,000 and hold most matches worth showing.
+# The summary alone costs a tenth of that, and is used when it holds a match.
 HEADLINE_TEXT = 1500
 _HEADLINE_OPTIONS = (
     f"StartSel={_MARK_START}, StopSel={_MARK_END}, MaxFragments=1, MaxWords=35, MinWords=15, "
@@ -119,6 +120,16 @@ def _match(column: str, parsed: ParsedQuery, filter_query: str | None) -> tuple[
     if filter_query is None:
         return f"e.{column} @@ {q_sql}", q_params
     return f"e.{column} @@ ({q_sql} && %s::tsquery)", [*q_params, filter_query]
+
+
+def _bucketed(columns: str, where: str, params: list) -> tuple[str, list]:
+    """Entries matching `where`, one bucket after another (see SearchEntry), so that a LIMIT
+    over them stops reading the full-vector indexes as soon as it has enough."""
+    branches = " UNION ALL ".join(
+        f"(SELECT {columns} FROM {_ENTRY} e WHERE e.bucket = {k} AND {where})"
+        for k in range(SEARCH_BUCKETS)
+    )
+    return branches, params * SEARCH_BUCKETS
 
 
 _REGION_LABELS = dict(Region.choices)
@@ -229,12 +240,24 @@ _PAGE_COLUMNS = (
 )
 
 
-def _headline_sql(tsquery_sql: str) -> str:
-    return f"ts_headline('english', left(e.text, {HEADLINE_TEXT}), {tsquery_sql}, %s)"
+def _headline_sql(h_sql: str, h_params: list) -> tuple[str, list]:
+    """The snippet of entry `e`: from its summary if that matches, else from its text."""
+    sql = (
+        f"CASE WHEN to_tsvector('english', e.summary) @@ {h_sql} "
+        f"THEN ts_headline('english', e.summary, {h_sql}, %s) "
+        f"ELSE ts_headline('english', left(e.text, {HEADLINE_TEXT}), {h_sql}, %s) END"
+    )
+    return sql, [*h_params, *h_params, _HEADLINE_OPTIONS, *h_params, _HEADLINE_OPTIONS]
 
 
-def _page_hits(cursor, parsed: ParsedQuery, filters: SearchFilters, page: int) -> list[Hit]:
-    """One page, newest first: browsing without a query, or a search sorted by date."""
+def _page_hits(
+    cursor, parsed: ParsedQuery, filters: SearchFilters, page: int, *, dense: bool
+) -> list[Hit]:
+    """One page, newest first: browsing without a query, or a search sorted by date.
+
+    `dense`: more than COUNT_CAP matches, so walking the date index finds a page quickly;
+    otherwise every match is read from the indexes and sorted.
+    """
     offset = (page - 1) * PAGE_SIZE
     filter_query = filters.tsquery()
     if parsed.is_empty:
@@ -246,15 +269,19 @@ def _page_hits(cursor, parsed: ParsedQuery, filters: SearchFilters, page: int) -
             [*params, PAGE_SIZE, offset],
         )
         return _hits(cursor.fetchall())
-    h_sql, h_params = parsed.highlight_tsquery()
+    headline_sql, headline_params = _headline_sql(*parsed.highlight_tsquery())
     where, params = _match("vector", parsed, filter_query)
+    if dense:
+        matches = f"SELECT e.id, e.date FROM {_ENTRY} e WHERE {where}"
+    else:
+        matches, params = _bucketed("e.id, e.date", where, params)
     cursor.execute(
         f"WITH top AS (SELECT e.id, row_number() OVER () AS position FROM ("
-        f"SELECT e.id FROM {_ENTRY} e WHERE {where} "
+        f"SELECT e.id FROM ({matches}) e "
         "ORDER BY e.date DESC, e.id DESC LIMIT %s OFFSET %s) e) "
-        f"SELECT {_PAGE_COLUMNS}, {_headline_sql(h_sql)} FROM top "
+        f"SELECT {_PAGE_COLUMNS}, {headline_sql} FROM top "
         f"JOIN {_ENTRY} e ON e.id = top.id ORDER BY top.position",
-        [*params, PAGE_SIZE, offset, *h_params, _HEADLINE_OPTIONS],
+        [*params, PAGE_SIZE, offset, *headline_params],
     )
     return _hits(cursor.fetchall())
 
@@ -271,13 +298,16 @@ def _facet_sql(parsed: ParsedQuery, filters: SearchFilters):
     def sample(without: str) -> str:
         if without not in samples:
             name = f"s_{without or 'all'}"
-            column = "rank_vector" if parsed.is_empty else "vector"
-            where, where_params = _match(column, parsed, filters.tsquery(without=without))
-            ctes.append(
-                f"{name} AS (SELECT e.id, e.date, e.rank_vector, e.kind, e.region, "
-                f"e.evidence_level, e.year, e.tags, e.tag_names FROM {_ENTRY} e "
-                f"WHERE {where} LIMIT {COUNT_CAP + 1})"
+            columns = (
+                "e.id, e.date, e.rank_vector, e.kind, e.region, e.evidence_level, e.year, "
+                "e.tags, e.tag_names"
             )
+            where, where_params = _match("vector", parsed, filters.tsquery(without=without))
+            if where == "TRUE":
+                matches = f"SELECT {columns} FROM {_ENTRY} e"
+            else:
+                matches, where_params = _bucketed(columns, where, where_params)
+            ctes.append(f"{name} AS (SELECT * FROM ({matches}) e LIMIT {COUNT_CAP + 1})")
             params.extend(where_params)
             samples[without] = name
         return samples[without]
@@ -330,22 +360,21 @@ def _relevance_page(cursor, parsed: ParsedQuery, filters: SearchFilters, page: i
     """
     ctes, params, union, main = _facet_sql(parsed, filters)
     q_sql, q_params = parsed.tsquery()
-    h_sql, h_params = parsed.highlight_tsquery()
+    headline_sql, headline_params = _headline_sql(*parsed.highlight_tsquery())
     cursor.execute(
         "WITH " + ", ".join(ctes) + f", top AS (SELECT s.id, row_number() OVER (ORDER BY "
         f"ts_rank(s.rank_vector, {q_sql}, 1) DESC, s.date DESC, s.id DESC) AS position "
         f"FROM {main} s ORDER BY position LIMIT %s OFFSET %s) "
         f"SELECT facets.rows, page.* FROM (SELECT (SELECT json_agg(f) FROM ({union}) f)::text "
         f"AS rows) facets LEFT JOIN LATERAL (SELECT {_PAGE_COLUMNS}, "
-        f"{_headline_sql(h_sql)}, top.position FROM top "
+        f"{headline_sql}, top.position FROM top "
         f"JOIN {_ENTRY} e ON e.id = top.id) page ON TRUE ORDER BY page.position",
         [
             *params,
             *q_params,
             PAGE_SIZE,
             (page - 1) * PAGE_SIZE,
-            *h_params,
-            _HEADLINE_OPTIONS,
+            *headline_params,
         ],
     )
     rows = cursor.fetchall()
@@ -406,7 +435,8 @@ def _facets(rows, filters: SearchFilters, main: str) -> tuple[int, dict[str, lis
 _PLANNER_BITMAP_ONLY = (
     "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),"
     " set_config('synchronous_commit', 'off', true),"
-    " set_config('synchronize_seqscans', 'off', true)"
+    " set_config('synchronize_seqscans', 'off', true),"
+    " set_config('max_parallel_workers_per_gather', '0', true)"
 )
 _PLANNER_DEFAULT = (
     "SELECT set_config('enable_seqscan', 'on', true), set_config('enable_indexscan', 'on', true)"
@@ -430,9 +460,10 @@ def search_run(
     # they outlive this block inside a caller's transaction.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # The planner estimates GIN matches badly (an unknown word looks common) and then
-        # walks the table or the date index, reading every full vector out of TOAST. For a
-        # capped sample, and for pages of at most COUNT_CAP matches, the GIN bitmap is the
-        # right plan: it reads no vector unless a phrase needs positions.
+        # walks the table or the date index, reading every full vector. For a capped sample,
+        # and for pages of at most COUNT_CAP matches, the GIN bitmaps of the buckets are the
+        # right plan, read one after another: no vector is read unless a phrase needs
+        # positions.
         cursor.execute(_PLANNER_BITMAP_ONLY)
         if not parsed.is_empty and sort == "relevance":
             hits, facet_rows, main = _relevance_page(cursor, parsed, filters, page)
@@ -443,7 +474,9 @@ def search_run(
             if total > COUNT_CAP:
                 # Matches are dense: walking the date index finds a page's worth quickly.
                 cursor.execute(_PLANNER_DEFAULT)
-            hits = _page_hits(cursor, parsed, filters, page) if total else []
+            hits = (
+                _page_hits(cursor, parsed, filters, page, dense=total > COUNT_CAP) if total else []
+            )
         suggestion = None
         if not parsed.is_empty and total < FEW_RESULTS:
             suggestion = corrected_query(parsed.text, corrections(parsed.plain_words()))
