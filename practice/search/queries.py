@@ -18,13 +18,13 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from practice.models import EvidenceLevel, Region
 from practice.search import registry
 from practice.search.models import SEARCH_BUCKETS, SearchLog
 from practice.search.query import ParsedQuery, clean_query, parse_query
+from practice.search.snippets import snippet
 from practice.search.spelling import corrected_query, corrections
 from practice.search.synonyms import load_synonym_map
 from practice.search.text import fold, strip_control
@@ -39,15 +39,6 @@ TAG_FACETS = 12
 # Fewer results than this and we look for a spelling correction.
 FEW_RESULTS = 3
 SORTS = ("relevance", "newest")
-_MARK_START, _MARK_END = "\ue000", "\ue001"
-# ts_headline re-parses the text it is given: the first 1,500 characters (summary, sections,
-# the start of the body) cost a third of the stored 3,000 and hold most matches worth showing.
-# The summary alone costs a tenth of that, and is used when it holds a match.
-HEADLINE_TEXT = 1500
-_HEADLINE_OPTIONS = (
-    f"StartSel={_MARK_START}, StopSel={_MARK_END}, MaxFragments=1, MaxWords=35, MinWords=15, "
-    'FragmentDelimiter=" … "'
-)
 # Ranking reads the row of every candidate: past this many title or summary matches, the
 # rest are not ranked (see _page_hits). Normalisation 1 in ts_rank divides by
 # 1 + log(length), so short precise items are not buried by long ones.
@@ -146,7 +137,8 @@ class Hit:
     organisation: str
     region: str
     evidence_level: int | None
-    tags: list[tuple[str, str]]
+    # (url, name) of each tag.
+    tag_links: list[tuple[str, str]]
     snippet: SafeString | str = ""
 
     @property
@@ -160,12 +152,6 @@ class Hit:
     @property
     def evidence_label(self) -> str:
         return _EVIDENCE_LABELS.get(self.evidence_level, "")
-
-    @property
-    def tag_links(self) -> list[tuple[str, str]]:
-        """(url, name) pairs, built without a URL reversal per tag."""
-        prefix = reverse("tag", args=["slug"]).removesuffix("slug/")
-        return [(f"{prefix}{quote(slug)}/", name) for slug, name in self.tags]
 
 
 @dataclass
@@ -208,15 +194,11 @@ class SearchResults:
         return f"{COUNT_CAP:,}+" if self.capped else f"{self.total:,}"
 
 
-def _headline(raw: str | None) -> SafeString:
-    """Escape the stored text, then turn the private-use markers into <mark> tags."""
-    if not raw:
-        return mark_safe("")  # noqa: S308 - empty
-    html = str(escape(raw)).replace(_MARK_START, "<mark>").replace(_MARK_END, "</mark>")
-    return mark_safe(html)  # noqa: S308 - escaped above; only our own tags are added
-
-
-def _hits(rows) -> list[Hit]:
+def _hits(rows, stems: list[str] | None = None) -> list[Hit]:
+    """Hits from rows of _PAGE_COLUMNS and the text to cut snippets from (NULL: show the
+    summary), marking words with the given lexemes."""
+    # Tag pages' URLs differ only in the slug: one reverse() per page, not one per tag.
+    tag_prefix = reverse("tag", args=["slug"]).removesuffix("slug/")
     return [
         Hit(
             kind=row[0],
@@ -227,8 +209,11 @@ def _hits(rows) -> list[Hit]:
             organisation=row[5],
             region=row[6],
             evidence_level=row[7],
-            tags=list(zip(row[8], row[9], strict=False)),
-            snippet=_headline(row[10]) if row[10] is not None else row[3],
+            tag_links=[
+                (f"{tag_prefix}{quote(slug)}/", name)
+                for slug, name in zip(row[8], row[9], strict=False)
+            ],
+            snippet=snippet(row[10], stems or ()) if row[10] is not None else row[3],
         )
         for row in rows
     ]
@@ -240,14 +225,8 @@ _PAGE_COLUMNS = (
 )
 
 
-def _headline_sql(h_sql: str, h_params: list) -> tuple[str, list]:
-    """The snippet of entry `e`: from its summary if that matches, else from its text."""
-    sql = (
-        f"CASE WHEN to_tsvector('english', e.summary) @@ {h_sql} "
-        f"THEN ts_headline('english', e.summary, {h_sql}, %s) "
-        f"ELSE ts_headline('english', left(e.text, {HEADLINE_TEXT}), {h_sql}, %s) END"
-    )
-    return sql, [*h_params, *h_params, _HEADLINE_OPTIONS, *h_params, _HEADLINE_OPTIONS]
+# The lexemes of the words to mark in snippets, computed once per page.
+_STEMS_SQL = "tsvector_to_array(to_tsvector('english', %s))"
 
 
 def _page_hits(
@@ -269,7 +248,6 @@ def _page_hits(
             [*params, PAGE_SIZE, offset],
         )
         return _hits(cursor.fetchall())
-    headline_sql, headline_params = _headline_sql(*parsed.highlight_tsquery())
     where, params = _match("vector", parsed, filter_query)
     if dense:
         matches = f"SELECT e.id, e.date FROM {_ENTRY} e WHERE {where}"
@@ -279,11 +257,12 @@ def _page_hits(
         f"WITH top AS (SELECT e.id, row_number() OVER () AS position FROM ("
         f"SELECT e.id FROM ({matches}) e "
         "ORDER BY e.date DESC, e.id DESC LIMIT %s OFFSET %s) e) "
-        f"SELECT {_PAGE_COLUMNS}, {headline_sql} FROM top "
+        f"SELECT {_PAGE_COLUMNS}, e.text, {_STEMS_SQL} FROM top "
         f"JOIN {_ENTRY} e ON e.id = top.id ORDER BY top.position",
-        [*params, PAGE_SIZE, offset, *headline_params],
+        [*params, PAGE_SIZE, offset, parsed.highlight_text()],
     )
-    return _hits(cursor.fetchall())
+    rows = cursor.fetchall()
+    return _hits(rows, rows[0][11] if rows else None)
 
 
 def _facet_sql(parsed: ParsedQuery, filters: SearchFilters):
@@ -360,28 +339,27 @@ def _relevance_page(cursor, parsed: ParsedQuery, filters: SearchFilters, page: i
     """
     ctes, params, union, main = _facet_sql(parsed, filters)
     q_sql, q_params = parsed.tsquery()
-    headline_sql, headline_params = _headline_sql(*parsed.highlight_tsquery())
     cursor.execute(
         "WITH " + ", ".join(ctes) + f", top AS (SELECT s.id, row_number() OVER (ORDER BY "
         f"ts_rank(s.rank_vector, {q_sql}, 1) DESC, s.date DESC, s.id DESC) AS position "
         f"FROM {main} s ORDER BY position LIMIT %s OFFSET %s) "
-        f"SELECT facets.rows, page.* FROM (SELECT (SELECT json_agg(f) FROM ({union}) f)::text "
-        f"AS rows) facets LEFT JOIN LATERAL (SELECT {_PAGE_COLUMNS}, "
-        f"{headline_sql}, top.position FROM top "
+        f"SELECT facets.rows, facets.stems, page.* FROM (SELECT (SELECT json_agg(f) FROM "
+        f"({union}) f)::text AS rows, {_STEMS_SQL} AS stems) facets LEFT JOIN LATERAL "
+        f"(SELECT {_PAGE_COLUMNS}, e.text, top.position FROM top "
         f"JOIN {_ENTRY} e ON e.id = top.id) page ON TRUE ORDER BY page.position",
         [
             *params,
             *q_params,
             PAGE_SIZE,
             (page - 1) * PAGE_SIZE,
-            *headline_params,
+            parsed.highlight_text(),
         ],
     )
     rows = cursor.fetchall()
-    # The facets come back as text on every row of the page and are decoded once.
+    # The facets (and stems) come back on every row of the page and are decoded once.
     facets = json.loads(rows[0][0]) if rows[0][0] else []
     facet_rows = [(f["d"], f["v"], f["n"], f["c"], f["s"]) for f in facets]
-    hits = _hits([row[1:12] for row in rows if row[1] is not None])
+    hits = _hits([row[2:13] for row in rows if row[2] is not None], rows[0][1])
     return hits, facet_rows, main
 
 

@@ -59,14 +59,15 @@ class ParsedQuery:
             parts.append(f"!!{sql}" if clause.negated else sql)
         return "(" + " && ".join(parts) + ")", params
 
-    def highlight_tsquery(self) -> tuple[str, list[str]]:
-        """The match query plus the typed forms, so "co-production" is marked in snippets."""
-        sql, params = self.tsquery()
-        typed = [word for clause in self.clauses if not clause.negated for word in clause.typed]
-        for word in typed:
-            sql += " || plainto_tsquery('english', %s)"
-            params.append(word)
-        return f"({sql})", params
+    def highlight_text(self) -> str:
+        """Every word a snippet should mark: the alternatives searched for and what was
+        typed, so "co-production" is marked as well as "coproduction"."""
+        words = []
+        for clause in self.clauses:
+            if not clause.negated:
+                words += [alternative.text for alternative in clause.alternatives]
+                words += clause.typed
+        return " ".join(words)
 
     def plain_words(self) -> list[str]:
         """Typed single words that synonyms did not explain: candidates for spelling fixes."""
