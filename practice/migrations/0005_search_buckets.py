@@ -7,7 +7,8 @@ Existing vectors are rewritten so that they move into the row too.
 """
 
 import django.contrib.postgres.indexes
-import django.db.models.expressions
+import django.db.models.functions.math
+import django.db.models.lookups
 from django.db import migrations, models
 
 
@@ -31,7 +32,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='searchentry',
             name='bucket',
-            field=models.GeneratedField(db_persist=True, expression=django.db.models.expressions.CombinedExpression(models.F('object_id'), '%%', models.Value(8)), output_field=models.SmallIntegerField()),
+            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(django.db.models.lookups.GreaterThanOrEqual(django.db.models.functions.math.Mod('object_id', 32), 16), then=models.Value(5)), models.When(django.db.models.lookups.GreaterThanOrEqual(django.db.models.functions.math.Mod('object_id', 32), 8), then=models.Value(4)), models.When(django.db.models.lookups.GreaterThanOrEqual(django.db.models.functions.math.Mod('object_id', 32), 4), then=models.Value(3)), models.When(django.db.models.lookups.GreaterThanOrEqual(django.db.models.functions.math.Mod('object_id', 32), 2), then=models.Value(2)), models.When(django.db.models.lookups.GreaterThanOrEqual(django.db.models.functions.math.Mod('object_id', 32), 1), then=models.Value(1)), default=models.Value(0)), output_field=models.SmallIntegerField()),
         ),
         migrations.RunSQL(
             "UPDATE practice_searchentry SET vector = vector || ''::tsvector",
@@ -60,13 +61,5 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='searchentry',
             index=django.contrib.postgres.indexes.GinIndex(condition=models.Q(('bucket', 5)), fields=['vector'], name='searchentry_vector_5'),
-        ),
-        migrations.AddIndex(
-            model_name='searchentry',
-            index=django.contrib.postgres.indexes.GinIndex(condition=models.Q(('bucket', 6)), fields=['vector'], name='searchentry_vector_6'),
-        ),
-        migrations.AddIndex(
-            model_name='searchentry',
-            index=django.contrib.postgres.indexes.GinIndex(condition=models.Q(('bucket', 7)), fields=['vector'], name='searchentry_vector_7'),
         ),
     ]

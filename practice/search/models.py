@@ -6,10 +6,25 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, Q, Value, When
+from django.db.models.functions import Mod
+from django.db.models.lookups import GreaterThanOrEqual
 
-# Full-vector GIN indexes, one per bucket of entries (see SearchEntry.bucket).
-SEARCH_BUCKETS = 8
+# Full-vector GIN indexes, one per bucket of entries (see SearchEntry.bucket). Buckets double
+# in size: 1/32, 1/32, 1/16, 1/8, 1/4 and 1/2 of the entries.
+SEARCH_BUCKETS = 6
+
+
+def _bucket():
+    """0 to SEARCH_BUCKETS - 1 from the object id's last five bits: the number of bits used."""
+    slot = Mod("object_id", 2 ** (SEARCH_BUCKETS - 1))
+    return Case(
+        *(
+            When(GreaterThanOrEqual(slot, 2 ** (k - 1)), then=Value(k))
+            for k in range(SEARCH_BUCKETS - 1, 0, -1)
+        ),
+        default=Value(0),
+    )
 
 
 class SearchEntry(models.Model):
@@ -21,8 +36,9 @@ class SearchEntry(models.Model):
 
     A GIN index returns every match at once: for a word in most items, that is 100,000 row
     pointers to draw the capped sample of COUNT_CAP from. So `vector` is indexed in
-    SEARCH_BUCKETS partial indexes, one per `bucket`, which the sample reads in turn until it
-    has enough; a common word is read from one bucket, a rare one from all of them. `vector`
+    SEARCH_BUCKETS partial indexes, one per `bucket`, which the sample reads smallest first
+    until it has enough: a word in a third of the items is read from the first 1/32 of the
+    entries, a rare one from all of them. `vector`
     is kept in the row (see migration 0005), because phrases check each candidate's word
     positions and fetching the vector out of line costs three times as much.
     """
@@ -46,7 +62,7 @@ class SearchEntry(models.Model):
     vector = SearchVectorField()
     rank_vector = SearchVectorField()
     bucket = models.GeneratedField(
-        expression=F("object_id") % SEARCH_BUCKETS,
+        expression=_bucket(),
         output_field=models.SmallIntegerField(),
         db_persist=True,
     )

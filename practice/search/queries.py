@@ -18,6 +18,8 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
 from practice.models import EvidenceLevel, Region
@@ -144,6 +146,22 @@ class Hit:
     @property
     def kind_label(self) -> str:
         return registry.kind_label(self.kind)
+
+    # The card's two dates, formatted here: the template |date filter costs five times more,
+    # which is a millisecond a results page.
+    @cached_property
+    def _local_date(self) -> datetime:
+        return timezone.localtime(self.date)
+
+    @property
+    def date_iso(self) -> str:
+        return self._local_date.isoformat()
+
+    @property
+    def date_label(self) -> str:
+        """As the |date:"j F Y" filter writes it: 4 March 2025."""
+        date = self._local_date
+        return f"{date.day} {MONTHS[date.month]} {date.year}"
 
     @property
     def region_label(self) -> str:

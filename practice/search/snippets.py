@@ -63,12 +63,14 @@ def _cut_end(text: str, position: int) -> int:
 def _best_start(matches: list[re.Match], stems_of: list[str]) -> int:
     """Where the passage holding the most different matched words (the earliest) begins."""
     best, best_score = 0, (0, 0)
+    end = 0
     for i, first in enumerate(matches):
-        inside = [
-            stems_of[j]
-            for j in range(i, len(matches))
-            if matches[j].end() - first.start() <= SNIPPET_LENGTH - LEAD
-        ]
+        end = max(end, i)
+        while end + 1 < len(matches) and (
+            matches[end + 1].end() - first.start() <= SNIPPET_LENGTH - LEAD
+        ):
+            end += 1
+        inside = stems_of[i : end + 1]
         score = (len(set(inside)), len(inside))
         if score > best_score:
             best, best_score = i, score
