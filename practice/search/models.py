@@ -7,7 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Case, Q, Value, When
-from django.db.models.functions import Mod
+from django.db.models.functions import Mod, Substr
 from django.db.models.lookups import GreaterThanOrEqual
 
 # Full-vector GIN indexes, one per bucket of entries (see SearchEntry.bucket). Buckets double
@@ -96,7 +96,9 @@ class SearchWord(models.Model):
         indexes = [
             models.Index(
                 fields=["word"], name="searchword_prefix", opclasses=["varchar_pattern_ops"]
-            )
+            ),
+            # Candidates for a word whose first letter is wrong ("kommunity").
+            models.Index(Substr("word", 2, 2), name="searchword_letters_2_3"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,8 @@
 """Did you mean: corrections drawn from the words of published content.
 
-The embedded PostgreSQL has no pg_trgm or fuzzystrmatch, so candidates are fetched by first
-letter and length (an index range scan) and compared in Python with rapidfuzz.
+The embedded PostgreSQL has no pg_trgm or fuzzystrmatch, so candidates are fetched by length
+and either the first letter or the second and third (two index scans, so that a wrong first
+letter is corrected too) and compared in Python with rapidfuzz.
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ def corrections(words: list[str]) -> dict[str, str]:
         return {}
     conditions, params = [], []
     for word in checked:
-        conditions.append("(word LIKE %s AND length(word) BETWEEN %s AND %s)")
+        conditions.append(
+            "((word LIKE %s OR substr(word, 2, 2) = %s) AND length(word) BETWEEN %s AND %s)"
+        )
         limit = _max_distance(word)
-        params += [f"{word[0]}%", len(word) - limit, len(word) + limit]
+        params += [f"{word[0]}%", word[1:3], len(word) - limit, len(word) + limit]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT word, frequency FROM practice_searchword WHERE " + " OR ".join(conditions),
@@ -53,7 +56,7 @@ def corrections(words: list[str]) -> dict[str, str]:
         limit = _max_distance(word)
         best: tuple[int, int, str] | None = None
         for candidate, frequency in vocabulary:
-            if candidate[0] != word[0]:
+            if candidate[0] != word[0] and candidate[1:3] != word[1:3]:
                 continue
             distance = Levenshtein.distance(word, candidate, score_cutoff=limit)
             if distance <= limit and (best is None or (distance, -frequency) < best[:2]):

@@ -151,6 +151,8 @@ def test_did_you_mean_offers_a_word_from_published_content(client):
     html = search(client, "lonelyness")
     assert "Did you mean" in html
     assert re.search(r"Did you mean <a href=\"\?q=loneliness\">loneliness</a>", html)
+    # A wrong first letter is corrected too.
+    assert re.search(r"Did you mean <a href=\"\?q=loneliness\">", search(client, "koneliness"))
     # Drafts are not in the vocabulary, so their words are never offered.
     assert "befriending" not in search(client, "befriendng")
     assert not SearchWord.objects.filter(word="befriending").exists()
