@@ -183,7 +183,8 @@ class FacetValue:
 
     @property
     def count_display(self) -> str:
-        return f"{self.count:,}+" if self.capped else f"{self.count:,}"
+        # A sample of COUNT_CAP + 1 can put them all under one value: still "1,000+".
+        return f"{min(self.count, COUNT_CAP):,}+" if self.capped else f"{self.count:,}"
 
 
 @dataclass
@@ -316,7 +317,7 @@ def _facet_sql(parsed: ParsedQuery, filters: SearchFilters):
         "year": bool(filters.year),
     }
     main = sample("")
-    parts = [f"SELECT 'total' AS d, '' AS v, '' AS n, count(*) AS c, '' AS s FROM {main}"]
+    grouped: dict[str, list[tuple[str, str]]] = {main: []}
     for dimension, column in (
         ("kind", "kind"),
         ("region", "region"),
@@ -324,12 +325,21 @@ def _facet_sql(parsed: ParsedQuery, filters: SearchFilters):
         ("year", "year"),
     ):
         source = sample(dimension) if active[dimension] else main
+        grouped.setdefault(source, []).append((dimension, column))
+    parts = []
+    for source, dimensions in grouped.items():
+        # One pass over each sample: its size (the empty grouping set, "total" for the main
+        # sample) and its count for each value of the dimensions it serves.
+        label, value = ("'total'", "''") if source == main else ("'sample'", f"'{source}'")
+        sets = ["()"]
+        for dimension, column in dimensions:
+            label = f"CASE WHEN GROUPING({column}) = 0 THEN '{dimension}' ELSE {label} END"
+            value = f"CASE WHEN GROUPING({column}) = 0 THEN {column}::text ELSE {value} END"
+            sets.append(f"({column})")
         parts.append(
-            f"SELECT '{dimension}', {column}::text, '', count(*), '{source}' FROM {source} "
-            f"WHERE {column} IS NOT NULL AND {column}::text <> '' GROUP BY {column}"
+            f"SELECT {label} AS d, {value} AS v, '' AS n, count(*) AS c, '{source}' AS s "
+            f"FROM {source} GROUP BY GROUPING SETS ({', '.join(sets)})"
         )
-        if active[dimension]:
-            parts.append(f"SELECT 'sample', '{source}', '', count(*), '' FROM {source}")
     # Set-returning functions in the select list zip the two arrays as unnest(a, b) does,
     # without setting up a function scan (and its tuplestore) for every sampled row.
     parts.append(
@@ -406,7 +416,7 @@ def _facets(rows, filters: SearchFilters, main: str) -> tuple[int, dict[str, lis
         d: [] for d in ("kind", "tag", "region", "evidence", "year")
     }
     for dimension, value, name, count, source in rows:
-        if dimension not in facets:
+        if dimension not in facets or not value:  # not a facet, or no value (no region)
             continue
         label = name or labels.get(dimension, {}).get(value, value)
         capped = sample_sizes.get(source, 0) > COUNT_CAP

@@ -63,3 +63,24 @@ def test_every_entry_lands_in_an_indexed_bucket_and_buckets_double():
     for bucket in SearchEntry.objects.values_list("bucket", flat=True):
         sizes[bucket] += 1
     assert sizes == [4, 4, 8, 16, 32, 64]
+
+
+@pytest.mark.django_db
+def test_rebuild_interleaves_types_so_a_common_words_sample_is_not_all_write_ups(monkeypatch):
+    """The sample is the first matches in table order: a rebuild that wrote every write-up
+    before any note would leave a common word's type facet offering write-ups only."""
+    from django.core.management import call_command
+
+    from practice.models import SearchEntry
+    from practice.search import index
+    from tests.events.conftest import make_event, make_note
+
+    for n in range(12):
+        make_writeup(title=f"Carers group {n}")
+    for n in range(3):
+        make_note(event=make_event(title=f"Carers round table {n}"), title=f"Carers notes {n}")
+    monkeypatch.setattr(index, "REBUILD_BATCH", 6)
+    call_command("rebuild_search_index", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    kinds = list(SearchEntry.objects.order_by("id").values_list("kind", flat=True))
+    assert sorted(kinds) == ["event"] * 3 + ["note"] * 3 + ["writeup"] * 12
+    assert set(kinds[:6]) == {"writeup", "event", "note"}
