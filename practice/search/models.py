@@ -38,9 +38,9 @@ class SearchEntry(models.Model):
     pointers to draw the capped sample of COUNT_CAP from. So `vector` is indexed in
     SEARCH_BUCKETS partial indexes, one per `bucket`, which the sample reads smallest first
     until it has enough: a word in a third of the items is read from the first 1/32 of the
-    entries, a rare one from all of them. `vector`
-    is kept in the row (see migration 0005), because phrases check each candidate's word
-    positions and fetching the vector out of line costs three times as much.
+    entries, a rare one from all of them. `vector` is kept in the row (see migration 0005),
+    because phrases check each candidate's word positions and fetching the vector out of line
+    costs three times as much.
     """
 
     kind = models.CharField(max_length=16)

@@ -256,6 +256,8 @@ def _page_hits(
     `dense`: more than COUNT_CAP matches, so walking the date index finds a page quickly;
     otherwise every match is read from the indexes and sorted.
     """
+    if dense:
+        cursor.execute(_PLANNER_DEFAULT)
     offset = (page - 1) * PAGE_SIZE
     filter_query = filters.tsquery()
     if parsed.is_empty:
@@ -300,10 +302,12 @@ def _facet_sql(parsed: ParsedQuery, filters: SearchFilters):
                 "e.id, e.date, e.rank_vector, e.kind, e.region, e.evidence_level, e.year, "
                 "e.tags, e.tag_names"
             )
-            where, where_params = _match("vector", parsed, filters.tsquery(without=without))
-            if where == "TRUE":
-                matches = f"SELECT {columns} FROM {_ENTRY} e"
+            filter_query = filters.tsquery(without=without)
+            if parsed.is_empty and filter_query is None:
+                # Everything matches: the first rows of the table are the sample.
+                matches, where_params = f"SELECT {columns} FROM {_ENTRY} e", []
             else:
+                where, where_params = _match("vector", parsed, filter_query)
                 matches, where_params = _bucketed(columns, where, where_params)
             ctes.append(f"{name} AS (SELECT * FROM ({matches}) e LIMIT {COUNT_CAP + 1})")
             params.extend(where_params)
@@ -477,9 +481,6 @@ def search_run(
         else:
             facet_rows, main = _facet_rows(cursor, parsed, filters)
             total, facets = _facets(facet_rows, filters, main)
-            if total > COUNT_CAP:
-                # Matches are dense: walking the date index finds a page's worth quickly.
-                cursor.execute(_PLANNER_DEFAULT)
             hits = (
                 _page_hits(cursor, parsed, filters, page, dense=total > COUNT_CAP) if total else []
             )

@@ -12,7 +12,8 @@ from html.parser import HTMLParser
 _HYPHENATED = re.compile(r"(?<![\w-])[^\W_]+(?:-[^\W_]+)+(?![\w-])")
 _AMPERSAND = re.compile(r"(?<![\w&])([A-Za-z]{1,2}) ?& ?([A-Za-z]{1,2})(?![\w&])")
 _VOCABULARY_WORD = re.compile(r"[^\W\d_]{3,30}")
-# Snippet highlight markers are private-use characters, so stored text must never hold any.
+# Stored and searched text holds only printable characters: no control, surrogate,
+# private-use or unassigned code points.
 _UNSAFE_CATEGORIES = {"Cc", "Cs", "Co", "Cn"}
 
 MAX_VOCABULARY_WORDS = 3000
