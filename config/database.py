@@ -31,6 +31,8 @@ def database_from_url(url: str) -> dict:
         "OPTIONS": query,
         "CONN_MAX_AGE": int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
         "CONN_HEALTH_CHECKS": True,
+        # Two test runs on one server (a developer's and a helper's) need their own database.
+        "TEST": {"NAME": os.environ.get("TEST_DATABASE_NAME") or None},
     }
 
 
