@@ -29,9 +29,11 @@ from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from events.models import Event, EventNote
 from practice.models import WriteUp
+from stakeholders.mail import render_text
 from stakeholders.mime import AlternativeEmail
 from stakeholders.models import (
     Delivery,
@@ -199,9 +201,9 @@ class DigestContent:
     items: list[DigestItem]
     upcoming: list[DigestItem]
     total_new: int
-    html_items: str = ""
+    html_items: SafeString | str = ""
     text_items: str = ""
-    html_upcoming: str = ""
+    html_upcoming: SafeString | str = ""
     text_upcoming: str = ""
 
     @property
@@ -253,7 +255,7 @@ class ItemRenderer:
             context = {"item": item, "highlighted": highlighted}
             self._cache[key] = (
                 render_to_string(f"emails/{name}.html", context),
-                render_to_string(f"emails/{name}.txt", context),
+                render_text(f"emails/{name}.txt", context),
             )
         return self._cache[key]
 
@@ -270,9 +272,10 @@ class ItemRenderer:
 
         new = pieces(content.items, upcoming=False)
         soon = pieces(content.upcoming, upcoming=True)
-        content.html_items = "".join(html for html, _ in new)
+        # Each HTML piece comes from an autoescaped template, so their join is safe HTML.
+        content.html_items = mark_safe("".join(html for html, _ in new))  # noqa: S308
         content.text_items = "".join(text for _, text in new)
-        content.html_upcoming = "".join(html for html, _ in soon)
+        content.html_upcoming = mark_safe("".join(html for html, _ in soon))  # noqa: S308
         content.text_upcoming = "".join(text for _, text in soon)
 
 
@@ -312,10 +315,10 @@ def digest_message(
         "week": week,
         **links,
     }
-    subject = " ".join(render_to_string("emails/digest.subject.txt", context).split())
+    subject = " ".join(render_text("emails/digest.subject.txt", context).split())
     message = AlternativeEmail(
         subject=subject,
-        body=render_to_string("emails/digest.txt", context),
+        body=render_text("emails/digest.txt", context),
         to=[recipient(subscriber)],
         connection=connection,
         headers={

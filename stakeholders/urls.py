@@ -16,5 +16,6 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("staff/", views.staff_dashboard, name="staff"),
     path("staff/preview/", views.staff_preview, name="staff_preview"),
+    path("staff/preview/email.html", views.staff_preview_html, name="staff_preview_html"),
     path("staff/subscribers.csv", views.staff_export, name="staff_export"),
 ]

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -229,32 +230,52 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
-def staff_preview(request: HttpRequest) -> HttpResponse:
+def _preview_subscriber(request: HttpRequest) -> tuple[str, Subscriber | None]:
     email = request.GET.get("email", "").strip()[:254]
-    subscriber = message = content = None
-    html = ""
+    subscriber = None
     if email:
         subscriber = (
             Subscriber.objects.filter(email__iexact=email)
             .exclude(status=SubscriberStatus.ERASED)
             .first()
         )
-        if subscriber:
-            content, message = digest_preview(subscriber=subscriber)
-            if message:
-                html = message.alternatives[0][0]
+    return email, subscriber
+
+
+@staff_required
+def staff_preview(request: HttpRequest) -> HttpResponse:
+    email, subscriber = _preview_subscriber(request)
+    content = message = None
+    if subscriber:
+        content, message = digest_preview(subscriber=subscriber)
     return render(
         request,
         "stakeholders/staff_preview.html",
-        {
-            "email": email,
-            "subscriber": subscriber,
-            "message": message,
-            "content": content,
-            "html": html,
-        },
+        {"email": email, "subscriber": subscriber, "message": message, "content": content},
     )
+
+
+# The email's HTML carries inline styles (mail clients ignore style sheets), which the site's
+# policy forbids, and it must not run anything or reach the site: served on its own, framed
+# only by the preview page, sandboxed, with scripts, forms and plugins off.
+PREVIEW_POLICY = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; "
+    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
+
+
+@staff_required
+@xframe_options_sameorigin
+def staff_preview_html(request: HttpRequest) -> HttpResponse:
+    _email, subscriber = _preview_subscriber(request)
+    message = digest_preview(subscriber=subscriber)[1] if subscriber else None
+    if message is None:
+        return HttpResponse(
+            "No digest to preview.", content_type="text/plain; charset=utf-8", status=404
+        )
+    response = HttpResponse(message.alternatives[0][0], content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = PREVIEW_POLICY
+    return response
 
 
 class _Echo:

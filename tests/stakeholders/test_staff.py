@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
@@ -59,9 +60,11 @@ def test_preview_renders_the_digest_a_subscriber_would_get(staff_client):
     page = staff_client.get("/updates/staff/preview/", {"email": person.email}).content.decode()
     assert "Subject: 1 new on Wheelhouse this week: Carers café" in page
     assert "Housing fix" not in page and "Unpublished carers" not in page
-    # The email's HTML is escaped into srcdoc (it is already marked safe, so autoescape alone
-    # left its quotes unescaped and the preview blank).
-    assert 'srcdoc="&lt;!DOCTYPE html&gt;' in page
+    # The email's HTML is framed from its own sandboxed response.
+    frame = staff_client.get("/updates/staff/preview/email.html", {"email": person.email})
+    assert frame.content.decode().startswith("<!DOCTYPE html>")
+    assert "Carers café" in frame.content.decode()
+    assert f'src="/updates/staff/preview/email.html?email={quote(person.email)}"' in page
     nothing = make_subscriber(topics=("housing-benefit",))
     page = staff_client.get("/updates/staff/preview/", {"email": nothing.email}).content.decode()
     assert "has nothing new this week" in page
@@ -96,3 +99,27 @@ def test_preferences_page_keeps_a_constant_number_of_queries(client, django_asse
             make_writeup(tags=(f"topic-{n}",))
         with django_assert_max_num_queries(8):
             assert client.get(f"/updates/preferences/{token}/").status_code == 200
+
+
+def test_preview_escapes_what_a_subscriber_typed(staff_client):
+    """Regression: a sign-up named <script> ran script in the staff digest preview."""
+    person = make_subscriber(name="<script>alert(1)</script>", topics=("carers",))
+    make_writeup(title="<img src=x onerror=alert(2)>", organisation="<b>Org</b>", tags=("carers",))
+    page = staff_client.get("/updates/staff/preview/", {"email": person.email}).content.decode()
+    assert "Hello &lt;script&gt;alert(1)&lt;/script&gt;," in page
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page
+    assert "<script>alert" not in page and "<img src=x" not in page and "<b>Org" not in page
+
+
+def test_preview_html_is_sandboxed_and_escaped(staff_client):
+    person = make_subscriber(name="<script>alert(1)</script>", topics=("carers",))
+    make_writeup(title="<img src=x onerror=alert(2)>", tags=("carers",))
+    response = staff_client.get("/updates/staff/preview/email.html", {"email": person.email})
+    html = response.content.decode()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    policy = response["Content-Security-Policy"]
+    assert policy.startswith("sandbox;") and "script-src" not in policy
+    assert "default-src 'none'" in policy
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    nobody = staff_client.get("/updates/staff/preview/email.html", {"email": "no@example.org"})
+    assert nobody.status_code == 404
