@@ -12,14 +12,11 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import smtplib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import formataddr
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -27,12 +24,12 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Max
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from events.models import Event, EventNote
 from practice.models import WriteUp
+from stakeholders.links import absolute, manage_links, recipient
 from stakeholders.mail import render_text
 from stakeholders.mime import AlternativeEmail
 from stakeholders.models import (
@@ -42,7 +39,6 @@ from stakeholders.models import (
     Subscriber,
     SubscriberStatus,
 )
-from stakeholders.tokens import Purpose, make_token
 
 logger = logging.getLogger(__name__)
 
@@ -80,10 +76,6 @@ class DigestItem:
     time_known: bool = True
 
 
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
 # --- Sources: each returns the items of one content type, for a whole batch at once -------
 
 
@@ -98,7 +90,7 @@ def writeup_items(*, since: datetime, until: datetime) -> list[DigestItem]:
         DigestItem(
             kind="Write-up",
             title=w.title,
-            url=_absolute(w.get_absolute_url()),
+            url=absolute(w.get_absolute_url()),
             summary=w.summary,
             organisation=w.organisation,
             region=w.region,
@@ -123,7 +115,7 @@ def event_note_items(*, since: datetime, until: datetime) -> list[DigestItem]:
         DigestItem(
             kind="Event note",
             title=n.title,
-            url=_absolute(n.get_absolute_url()),
+            url=absolute(n.get_absolute_url()),
             summary=n.summary,
             organisation=n.organisation,
             region=n.event.region,
@@ -148,7 +140,7 @@ def upcoming_event_items(*, start: datetime, end: datetime) -> list[DigestItem]:
         DigestItem(
             kind="Event",
             title=e.title,
-            url=_absolute(e.get_absolute_url()),
+            url=absolute(e.get_absolute_url()),
             summary="",
             organisation=e.organiser,
             region=e.region,
@@ -277,30 +269,6 @@ class ItemRenderer:
         content.text_items = "".join(text for _, text in new)
         content.html_upcoming = mark_safe("".join(html for html, _ in soon))  # noqa: S308
         content.text_upcoming = "".join(text for _, text in soon)
-
-
-def _token_url_pattern(view_name: str) -> str:
-    return _cached_url_pattern(view_name, settings.SITE_URL)
-
-
-@functools.cache
-def _cached_url_pattern(view_name: str, site_url: str) -> str:
-    # reverse() costs more than signing; resolve each pattern once, then fill in tokens.
-    return f"{site_url}{reverse(view_name, args=['TOKEN'])}".replace("TOKEN", "{token}")
-
-
-def manage_links(subscriber: Subscriber) -> dict[str, str]:
-    token = make_token(subscriber, Purpose.MANAGE)
-    return {
-        "preferences_url": _token_url_pattern("stakeholders:preferences").format(token=token),
-        "unsubscribe_url": _token_url_pattern("stakeholders:unsubscribe").format(token=token),
-        "unsubscribe_mailto": f"mailto:{settings.STAKEHOLDERS_UNSUBSCRIBE_MAILBOX}"
-        f"?subject={quote('unsubscribe ' + token)}",
-    }
-
-
-def recipient(subscriber: Subscriber) -> str:
-    return formataddr((subscriber.name, subscriber.email)) if subscriber.name else subscriber.email
 
 
 def digest_message(

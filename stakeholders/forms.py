@@ -1,31 +1,88 @@
 from __future__ import annotations
 
+import secrets
 import time
+from datetime import timedelta
+from enum import Enum
 
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 
 from practice.models import Region
+from practice.plaintext import validate_one_line
 from stakeholders.consent import current_consent
 from stakeholders.models import Role
 from stakeholders.services import Choices
 
 MAX_TOPICS = 60
 _STARTED_SALT = "stakeholders.form-started"
+# Long enough to read the page and fill in the form over a cup of tea; a token older than
+# this is refused with a fresh one, and a token is spent by the one submission it serves.
+FORM_TOKEN_MAX_AGE = timedelta(hours=2)
+# RFC 5321: at most 64 octets before the @, 254 in all.
+MAX_LOCAL_PART = 64
+MAX_EMAIL = 254
 
 
 def single_line(value: str) -> str:
-    """Reject line breaks and other control characters: they have no place in a name and
-    are how header-injection attempts reach an email's headers."""
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise forms.ValidationError("Use a single line of text, without line breaks.")
+    """Refuse line breaks and control characters (how header-injection attempts reach an
+    email's headers), and tidy the spacing."""
+    validate_one_line(value)
     return " ".join(value.split())
 
 
 def form_started_token(at: float | None = None) -> str:
-    """When the form was shown, signed so a bot cannot backdate it."""
-    return signing.dumps(time.time() if at is None else at, salt=_STARTED_SALT)
+    """When the form was shown, signed so a bot cannot backdate it, with a random part that
+    one submission spends."""
+    started = time.time() if at is None else at
+    return signing.dumps({"t": started, "n": secrets.token_hex(16)}, salt=_STARTED_SALT)
+
+
+class AntiBot(Enum):
+    PERSON = "person"
+    BOT = "bot"
+    EXPIRED = "expired"
+
+
+def clean_email_address(value: str) -> str:
+    """The one rule for an email address typed into any form."""
+    try:
+        validate_one_line(value)
+    except ValidationError as error:
+        raise ValidationError("Enter an email address on a single line.") from error
+    value = value.strip()
+    if len(value) > MAX_EMAIL:
+        raise ValidationError(f"An email address has at most {MAX_EMAIL} characters.")
+    local, _, domain = value.rpartition("@")
+    if len(local.encode()) > MAX_LOCAL_PART:
+        raise ValidationError(
+            f"The part before the @ can be at most {MAX_LOCAL_PART} characters long: "
+            "check the address."
+        )
+    try:
+        forms.EmailField().clean(value)
+    except ValidationError as error:
+        raise ValidationError("Enter an email address in the form name@example.org.") from error
+    return f"{local}@{domain.lower()}"
+
+
+class EmailAddressField(forms.CharField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", "Email address")
+        super().__init__(
+            max_length=MAX_EMAIL,
+            error_messages={
+                "required": "Enter your email address.",
+                "max_length": f"An email address has at most {MAX_EMAIL} characters.",
+            },
+            widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+            **kwargs,
+        )
+
+    def clean(self, value):
+        return clean_email_address(super().clean(value))
 
 
 class ChoicesFields(forms.Form):
@@ -100,15 +157,7 @@ class ChoicesFields(forms.Form):
 
 
 class SignupForm(ChoicesFields):
-    email = forms.CharField(
-        max_length=254,
-        label="Email address",
-        error_messages={
-            "required": "Enter your email address.",
-            "max_length": "An email address has at most 254 characters.",
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-    )
+    email = EmailAddressField()
     consent = forms.BooleanField(
         label="I agree",
         error_messages={"required": "Tick “I agree” so we can send you the digest."},
@@ -126,30 +175,38 @@ class SignupForm(ChoicesFields):
             self.initial["started"] = form_started_token()
         self.consent_version, self.consent_wording = current_consent()
 
-    def clean_email(self) -> str:
-        value = self.cleaned_data["email"]
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-            raise forms.ValidationError("Enter an email address on a single line.")
-        value = value.strip()
-        try:
-            forms.EmailField().clean(value)
-        except forms.ValidationError as error:
-            raise forms.ValidationError(
-                "Enter an email address in the form name@example.org."
-            ) from error
-        local, _, domain = value.rpartition("@")
-        return f"{local}@{domain.lower()}"
+    def anti_bot(self) -> tuple[AntiBot, str]:
+        """Whether a person sent the form, and the random part of its token to spend.
 
-    def looks_automated(self) -> bool:
+        A filled honeypot, a forged token or a form sent back within seconds is a bot; a
+        token older than FORM_TOKEN_MAX_AGE is a person who left the tab open, who gets the
+        form back with a fresh token and everything they typed.
+        """
         if self.data.get("website"):
-            return True
+            return AntiBot.BOT, ""
         try:
-            started = float(
-                signing.loads(self.data.get("started", ""), salt=_STARTED_SALT, max_age=86400)
-            )
-        except (signing.BadSignature, TypeError, ValueError):
-            return True
-        return time.time() - started < settings.STAKEHOLDERS_MIN_FORM_SECONDS
+            value = signing.loads(self.data.get("started", ""), salt=_STARTED_SALT)
+            started, nonce = float(value["t"]), str(value["n"])[:32]
+        except (signing.BadSignature, TypeError, ValueError, KeyError):
+            return AntiBot.BOT, ""
+        age = time.time() - started
+        if age < settings.STAKEHOLDERS_MIN_FORM_SECONDS:
+            return AntiBot.BOT, ""
+        if age > FORM_TOKEN_MAX_AGE.total_seconds():
+            return AntiBot.EXPIRED, ""
+        return AntiBot.PERSON, nonce
+
+    def renew_token(self) -> None:
+        self.data = self.data.copy()
+        # Already past the too-fast check: the person has read the form once.
+        self.data["started"] = form_started_token(
+            at=time.time() - settings.STAKEHOLDERS_MIN_FORM_SECONDS
+        )
+        self.add_error(
+            None,
+            "This form was open for more than two hours, so we could not accept it. "
+            "Check your details and send it again.",
+        )
 
 
 class PreferencesForm(ChoicesFields):
@@ -157,14 +214,4 @@ class PreferencesForm(ChoicesFields):
 
 
 class LinkRequestForm(forms.Form):
-    email = forms.CharField(
-        max_length=254,
-        label="Email address",
-        error_messages={
-            "required": "Enter your email address.",
-            "max_length": "An email address has at most 254 characters.",
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-    )
-
-    clean_email = SignupForm.clean_email
+    email = EmailAddressField()

@@ -1,11 +1,22 @@
 """Emails come in threes: `<name>.subject.txt`, `<name>.txt` and `<name>.html` under
-templates/emails/, the HTML extending emails/base.html."""
+templates/emails/, the HTML extending emails/base.html.
+
+Nothing here is called inside a web request: views enqueue `stakeholders.tasks` tasks,
+which call these functions in the task worker, so a slow or broken relay never slows or
+breaks a page, and a reply never shows whether an address is known.
+"""
 
 from __future__ import annotations
+
+import smtplib
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+
+from stakeholders.links import confirm_link, manage_links, recipient
+from stakeholders.models import Subscriber, SubscriberStatus
 
 
 def render_text(template_name: str, context: dict) -> str:
@@ -28,3 +39,49 @@ def email_send(*, template: str, to: str, context: dict, headers: dict | None = 
     )
     message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
     message.send()
+
+
+def recipient_refused(error: BaseException) -> bool:
+    """Whether the relay permanently refused this recipient (a 5xx reply to RCPT TO).
+
+    Only that counts against an address. A refused connection, a timeout, a dropped
+    connection, a 4xx reply or a refused sender is the relay's problem, not the address's:
+    the mail waits and is tried again, and nobody is marked undeliverable for it.
+    """
+    if not isinstance(error, smtplib.SMTPRecipientsRefused) or not error.recipients:
+        return False
+    return all(500 <= code < 600 for code, _reply in error.recipients.values())
+
+
+class LinkReason(StrEnum):
+    SIGNUP = "signup"  # someone signed the address up
+    LINK = "link"  # someone asked for a fresh preferences link
+
+
+def subscription_mail_send(*, subscriber_id: int | None, reason: LinkReason) -> str:
+    """Send whatever mail a sign-up or a link request for this subscriber calls for, decided
+    now rather than when it was asked for. Returns the template sent, or "" for none.
+
+    A new or pending address gets its confirmation link; a confirmed address that someone
+    signs up again gets a note with its preferences link (whoever typed it may not own it);
+    a known address asking for a link gets its preferences link. An unknown address
+    (`subscriber_id` None) gets nothing, and that request cost the web process exactly
+    what a known one did.
+    """
+    subscriber = (
+        Subscriber.objects.exclude(status=SubscriberStatus.ERASED).filter(pk=subscriber_id).first()
+        if subscriber_id is not None
+        else None
+    )
+    if subscriber is None:
+        return ""
+    if subscriber.status == SubscriberStatus.PENDING:
+        template = "subscription_confirm"
+        context = {"subscriber": subscriber, "confirm_url": confirm_link(subscriber)}
+    elif reason == LinkReason.SIGNUP and subscriber.status != SubscriberStatus.CONFIRMED:
+        return ""
+    else:
+        template = "subscription_already" if reason == LinkReason.SIGNUP else "preferences_link"
+        context = {"subscriber": subscriber, **manage_links(subscriber)}
+    email_send(template=template, to=recipient(subscriber), context=context)
+    return template

@@ -120,6 +120,17 @@ class RateLimitHit(models.Model):
         return f"{self.kind} by {self.scope} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class SpentFormToken(models.Model):
+    """The random part of a sign-up form's anti-bot token, once a submission has used it:
+    one token serves one submission. Rows over a day old are purged."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    spent_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Form token spent at {self.spent_at:%Y-%m-%d %H:%M}"
+
+
 class DigestRun(models.Model):
     """One weekly digest. The unique week is what makes a second start in the same week a
     no-op that resumes the first."""

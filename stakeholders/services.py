@@ -13,19 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.urls import reverse
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from stakeholders.consent import current_consent
-from stakeholders.digest import manage_links, recipient
-from stakeholders.mail import email_send
-from stakeholders.models import (
-    RateLimitHit,
-    Subscriber,
-    SubscriberStatus,
-)
-from stakeholders.tokens import Purpose, TokenError, TokenProblem, make_token
+from stakeholders.mail import LinkReason
+from stakeholders.models import RateLimitHit, SpentFormToken, Subscriber, SubscriberStatus
+from stakeholders.tasks import send_subscription_mail
+from stakeholders.tokens import Purpose, TokenError, TokenProblem, subscriber_from_token
 
 # Per address: enough for a typo and a retry; per IP: an office or a shared network.
 LIMITS = {"email": (3, timedelta(hours=1)), "ip": (10, timedelta(hours=1))}
@@ -68,28 +63,22 @@ def rate_limit_hit(*, email: str, ip: str, kind: str, now: datetime | None = Non
     return ""
 
 
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+def _mail_later(subscriber_id: int | None, reason: LinkReason) -> None:
+    """Queue the mail for the task worker: the web process never waits for (or fails with)
+    the relay. Called after the sign-up's transaction has committed, so the worker always
+    finds the row and a rolled-back sign-up never sends a link."""
+    send_subscription_mail.enqueue(subscriber_id, reason.value)
 
 
-def _send_confirmation(subscriber: Subscriber) -> None:
-    token = make_token(subscriber, Purpose.CONFIRM)
-    email_send(
-        template="subscription_confirm",
-        to=recipient(subscriber),
-        context={
-            "subscriber": subscriber,
-            "confirm_url": _absolute(reverse("stakeholders:confirm", args=[token])),
-        },
-    )
-
-
-def _send_manage_link(subscriber: Subscriber, *, template: str) -> None:
-    email_send(
-        template=template,
-        to=recipient(subscriber),
-        context={"subscriber": subscriber, **manage_links(subscriber)},
-    )
+def form_token_spend(*, nonce: str, now: datetime | None = None) -> bool:
+    """Record that a sign-up form's anti-bot token was used; False if it already was, so
+    one token serves one submission."""
+    try:
+        with transaction.atomic():
+            SpentFormToken.objects.create(nonce=nonce, spent_at=now or timezone.now())
+    except IntegrityError:
+        return False
+    return True
 
 
 def _apply_choices(subscriber: Subscriber, choices: Choices) -> None:
@@ -102,7 +91,7 @@ def _apply_choices(subscriber: Subscriber, choices: Choices) -> None:
 
 
 def subscriber_signup(*, email: str, choices: Choices, now: datetime | None = None) -> None:
-    """Record a sign-up and send the right email. A new or lapsed address gets a
+    """Record a sign-up and enqueue the right email. A new or lapsed address gets a
     confirmation link; a confirmed one gets its preferences link and keeps its choices,
     because whoever typed the address may not own it."""
     now = now or timezone.now()
@@ -120,11 +109,7 @@ def subscriber_signup(*, email: str, choices: Choices, now: datetime | None = No
             subscriber.consent_text = wording
             subscriber.consented_at = now
             subscriber.save()
-    # Mail goes out after the commit, so a rolled-back sign-up never sends a link.
-    if already:
-        _send_manage_link(subscriber, template="subscription_already")
-    else:
-        _send_confirmation(subscriber)
+    _mail_later(subscriber.pk, LinkReason.SIGNUP)
 
 
 class ConfirmOutcome:
@@ -133,8 +118,6 @@ class ConfirmOutcome:
 
 
 def subscriber_confirm(*, token: str, now: datetime | None = None) -> tuple[str, Subscriber]:
-    from stakeholders.tokens import subscriber_from_token
-
     now = now or timezone.now()
     with transaction.atomic():
         subscriber = subscriber_from_token(token, Purpose.CONFIRM, for_update=True)
@@ -224,24 +207,14 @@ def subscriber_export(*, subscriber: Subscriber) -> dict:
 
 
 def preferences_link_request(*, email: str) -> None:
-    """Email a fresh preferences link if the address is known; otherwise do nothing.
-    Someone who never confirmed gets the confirmation link again instead."""
-    subscriber = (
-        Subscriber.objects.filter(email__iexact=email).exclude(status=SubscriberStatus.ERASED)
-    ).first()
-    if subscriber is None:
-        return
-    if subscriber.status == SubscriberStatus.PENDING:
-        _send_confirmation(subscriber)
-    else:
-        _send_manage_link(subscriber, template="preferences_link")
-
-
-def subscribers_purge_unconfirmed(*, now: datetime | None = None) -> int:
-    """Delete sign-ups never confirmed within 30 days, and rate-limit records over a day old."""
-    now = now or timezone.now()
-    RateLimitHit.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
-    # Pending sign-ups have no deliveries; the filter makes sure nothing else goes with them.
-    purgeable = Subscriber.objects.purgeable(now=now).filter(deliveries__isnull=True)
-    deleted, _ = purgeable.delete()
-    return deleted
+    """Enqueue a fresh preferences link for the address, which the worker sends if it is
+    known (someone who never confirmed gets the confirmation link again). The same query
+    and the same enqueue happen for an unknown address, so the reply takes the same time
+    and says nothing about who subscribes."""
+    subscriber_id = (
+        Subscriber.objects.filter(email__iexact=email)
+        .exclude(status=SubscriberStatus.ERASED)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    _mail_later(subscriber_id, LinkReason.LINK)

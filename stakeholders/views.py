@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from practice.permissions import staff_required
 from stakeholders import queries, services
 from stakeholders.digest import digest_preview
-from stakeholders.forms import LinkRequestForm, PreferencesForm, SignupForm
+from stakeholders.forms import AntiBot, LinkRequestForm, PreferencesForm, SignupForm
 from stakeholders.models import RequestKind, Subscriber, SubscriberStatus
 from stakeholders.tokens import (
     Purpose,
@@ -52,10 +52,18 @@ def signup(request: HttpRequest) -> HttpResponse:
         initial={"topics": [t for t in initial_topics if t in dict(choices)]},
     )
     if request.method == "POST":
-        if form.looks_automated():
+        valid = form.is_valid()
+        verdict, nonce = form.anti_bot()
+        if verdict == AntiBot.BOT:
             # Quietly: a bot learns nothing from the reply.
             return redirect("stakeholders:check_email")
-        if form.is_valid():
+        if verdict == AntiBot.EXPIRED:
+            form.renew_token()
+        elif valid:
+            if not services.form_token_spend(nonce=nonce):
+                # The same form sent twice (a double click, or a bot replaying it): the first
+                # submission did the work.
+                return redirect("stakeholders:check_email")
             problem = services.rate_limit_hit(
                 email=form.cleaned_data["email"], ip=_client_ip(request), kind=RequestKind.SIGNUP
             )

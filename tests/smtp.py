@@ -1,11 +1,14 @@
 """A real SMTP server (aiosmtpd) for tests where mail delivery is the point.
 
-`SinkHandler` keeps every accepted message, parsed, and can refuse recipients to play an
-outage. Django's SMTP backend talks to it over loopback, exactly as it would to a relay.
+`SinkHandler` keeps every accepted message, parsed, and can play a relay's faults: refuse
+recipients for now (4xx, an outage), reject them for good (5xx, no such mailbox), or take
+its time over each message. Django's SMTP backend talks to it over loopback, exactly as it
+would to a relay.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -27,14 +30,20 @@ class SinkHandler:
         self.lock = threading.Lock()
         self.outage = False
         self.refuse: set[str] = set()
+        self.reject: set[str] = set()
+        self.delay = 0.0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.reject:
+            return "550 5.1.1 No such mailbox here"
         if self.outage or address.lower() in self.refuse:
             return "451 4.3.0 Temporary failure, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)
@@ -50,9 +59,9 @@ class SinkHandler:
 
 
 class SmtpSink:
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
         self.handler = SinkHandler()
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     @property

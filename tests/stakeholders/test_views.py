@@ -133,6 +133,8 @@ def test_expired_tampered_and_deleted_subscriber_links_get_clear_pages(client):
         ("email", "not-an-address", "Enter an email address in the form name@example.org."),
         ("email", "a@example.org\r\nBcc: victim@example.org", "on a single line"),
         ("email", "a" * 300 + "@example.org", "at most 254 characters"),
+        ("email", "a" * 91 + "@example.org", "before the @ can be at most 64 characters"),
+        ("email", "a" * 64 + "@" + "b" * 186 + ".org", "at most 254 characters"),
         ("name", "Asha\r\nBcc: victim@example.org", "without line breaks"),
         ("organisation", "Org\nSubject: spam", "without line breaks"),
         ("name", "x" * 5000, "under 100 characters"),
@@ -169,6 +171,39 @@ def test_bots_are_quietly_turned_away(client, overrides):
     assert response.status_code == 302 and response["Location"] == "/updates/check-your-email/"
     assert not Subscriber.objects.exists()
     assert mail.outbox == []
+
+
+def test_a_form_token_serves_one_submission(client):
+    """Regression: one anti-bot token served ~250 sign-ups over 15 minutes."""
+    data = signup_data()
+    assert client.post("/updates/", data).status_code == 302
+    for n in range(3):
+        response = client.post("/updates/", {**data, "email": f"again{n}@example.org"})
+        assert response.status_code == 302
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["asha@example.org"]
+    assert len(mail.outbox) == 1
+
+
+def test_an_invalid_submission_keeps_its_token_for_the_corrected_one(client):
+    data = signup_data(email="not-an-address")
+    assert client.post("/updates/", data).status_code == 200
+    assert client.post("/updates/", {**data, "email": "asha@example.org"}).status_code == 302
+    assert Subscriber.objects.count() == 1
+
+
+def test_a_form_left_open_for_hours_comes_back_with_everything_typed(client):
+    old = form_started_token(at=timezone.now().timestamp() - 3 * 3600)
+    response = client.post("/updates/", signup_data(started=old, name="Asha Patel"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "open for more than two hours" in page
+    assert 'value="Asha Patel"' in page and 'value="asha@example.org"' in page
+    assert not Subscriber.objects.exists()
+    fresh = response.context["form"].data["started"]
+    assert fresh != old
+    response = client.post("/updates/", signup_data(started=fresh, name="Asha Patel"))
+    assert response.status_code == 302
+    assert Subscriber.objects.get().name == "Asha Patel"
 
 
 def test_inhumanly_fast_submissions_are_quietly_turned_away(client, settings):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from stakeholders.services import subscribers_purge_unconfirmed
+from stakeholders.retention import subscribers_purge_unconfirmed
 
 
 class Command(BaseCommand):

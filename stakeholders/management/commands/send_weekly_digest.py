@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from stakeholders.digest import digest_run_start
-from stakeholders.services import subscribers_purge_unconfirmed
+from stakeholders.retention import subscribers_purge_unconfirmed
 
 
 class Command(BaseCommand):
