@@ -3,7 +3,7 @@
 Builds its own data in a separate database (`wheelhouse_bench_digest` on the embedded server,
 or BENCH_DATABASE_URL), never the development one: N confirmed subscribers over 50 topics and
 8 regions, and 200 write-ups published this week. Then it times the real pipeline:
-`digest_run_start` records the deliveries and enqueues batch tasks in django-tasks-db, and
+`digest_start` records the deliveries and enqueues batch tasks in django-tasks-db, and
 `--workers` processes run django-tasks-db's own worker loop (what `manage.py db_worker`
 runs) until the queue is empty, composing every digest and handing it over SMTP to an aiosmtpd
 sink on loopback that counts messages. Queries are counted in every process.
@@ -228,8 +228,9 @@ def main() -> None:
     django.setup()
     from django.db import connection, connections
 
-    from stakeholders.digest import BATCH_SIZE, digest_run_start
+    from stakeholders.digest import BATCH_SIZE
     from stakeholders.models import Delivery, DeliveryStatus
+    from stakeholders.tasks import digest_start
 
     started = time.perf_counter()
     build_data(subscribers=args.subscribers, items=args.items, seed=args.seed)
@@ -246,7 +247,7 @@ def main() -> None:
     start_counter = QueryCounter()
     started = time.perf_counter()
     with connection.execute_wrapper(start_counter):
-        run = digest_run_start()
+        run = digest_start()
     enqueue_seconds = time.perf_counter() - started
     # Children must not share the parent's socket to the database.
     connections.close_all()

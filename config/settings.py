@@ -181,6 +181,10 @@ STAKEHOLDERS_UNSUBSCRIBE_MAILBOX = os.environ.get(
 STAKEHOLDERS_MAIL_DOMAIN = os.environ.get("STAKEHOLDERS_MAIL_DOMAIN", "wheelhouse.local")
 # Sign-up forms sent back faster than this are treated as bots and quietly dropped.
 STAKEHOLDERS_MIN_FORM_SECONDS = float(os.environ.get("STAKEHOLDERS_MIN_FORM_SECONDS", "3"))
+# A digest batch whose worker has not been heard from for this long is picked up again, and
+# a watcher task looks for such batches this often while a run has work left.
+STAKEHOLDERS_DIGEST_DEAD_AFTER = float(os.environ.get("STAKEHOLDERS_DIGEST_DEAD_AFTER", "300"))
+STAKEHOLDERS_DIGEST_WATCH_EVERY = float(os.environ.get("STAKEHOLDERS_DIGEST_WATCH_EVERY", "120"))
 
 # --- Security ---------------------------------------------------------------------------
 

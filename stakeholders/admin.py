@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from stakeholders.models import Delivery, DigestRun, Subscriber
+from stakeholders.models import Delivery, DigestBatch, DigestRun, Subscriber
 
 
 @admin.register(Subscriber)
@@ -13,11 +13,17 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 @admin.register(DigestRun)
 class DigestRunAdmin(admin.ModelAdmin):
-    list_display = ["week", "cutoff", "started_at", "batches_enqueued"]
+    list_display = ["week", "cutoff", "started_at", "batches_enqueued", "relay_problem"]
+
+
+@admin.register(DigestBatch)
+class DigestBatchAdmin(admin.ModelAdmin):
+    list_display = ["pk", "run", "status", "heartbeat_at", "retry_at", "relay_waits", "restarts"]
+    list_filter = ["status", "run"]
 
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["run", "subscriber", "status", "attempts", "finished_at"]
+    list_display = ["run", "subscriber", "status", "attempts", "claimed_at", "finished_at"]
     list_filter = ["status", "run"]
-    raw_id_fields = ["subscriber"]
+    raw_id_fields = ["subscriber", "batch"]

@@ -1,12 +1,15 @@
 """The weekly digest, modelled on Zulip's zerver/lib/digest.py.
 
 1. `digest_run_start` opens (or resumes) the run for a digest week, records a pending
-   Delivery for every subscriber who should get one, and enqueues batches of subscriber ids.
+   Delivery for every subscriber who should get one, groups them into DigestBatch rows and
+   returns the batches for `stakeholders.tasks` to enqueue.
 2. `digest_batch_send` handles one batch: it fetches the context for the whole batch at once
    (new items from every source, upcoming events, each subscriber's previous digest), skips
    subscribers with nothing new, and sends the rest over one SMTP connection.
-3. Each Delivery moves pending -> sending (claimed in a transaction before any mail leaves)
-   -> sent / skipped / retry / failed, so a restarted run sends only what is left.
+3. Each Delivery moves pending -> sending (claimed and committed just before its message
+   goes to the relay) -> sent / skipped / retry / failed, one at a time, so a restarted run
+   sends only what is left and a killed worker leaves at most one delivery in doubt.
+4. `digest_run_recover` hands back batches whose worker died and batches with retries due.
 """
 
 from __future__ import annotations
@@ -14,15 +17,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Exists, F, Max, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -30,11 +34,13 @@ from django.utils.safestring import SafeString, mark_safe
 from events.models import Event, EventNote
 from practice.models import WriteUp
 from stakeholders.links import absolute, manage_links, recipient
-from stakeholders.mail import render_text
+from stakeholders.mail import recipient_refused, render_text
 from stakeholders.mime import AlternativeEmail
 from stakeholders.models import (
+    BatchStatus,
     Delivery,
     DeliveryStatus,
+    DigestBatch,
     DigestRun,
     Subscriber,
     SubscriberStatus,
@@ -45,19 +51,16 @@ logger = logging.getLogger(__name__)
 # A batch is one task: big enough that fetching its context costs little per person, small
 # enough that several workers share a run and a crash redoes little work.
 BATCH_SIZE = 500
-# Deliveries are claimed and recorded this many at a time: a killed worker leaves at most
-# this many in "sending", and the database sees two writes per chunk rather than per mail.
-CLAIM_CHUNK = 25
 # Twenty items fill a phone screen many times over; the rest are a click away.
 MAX_ITEMS_SHOWN = 20
 FIRST_DIGEST_LOOKBACK = timedelta(days=7)
 # A subscriber back from a long pause gets at most four weeks of news, not a year's.
 LONGEST_LOOKBACK = timedelta(days=28)
 UPCOMING_WINDOW = timedelta(weeks=4)
+# Permanent refusals of a recipient before the address is marked undeliverable.
 MAX_ATTEMPTS = 4
 FIRST_RETRY_DELAY = timedelta(minutes=15)
-# A "sending" claim older than this belongs to a worker that died mid-chunk.
-STALE_CLAIM = timedelta(minutes=30)
+RELAY_DELAYS = [timedelta(minutes=m) for m in (1, 2, 5, 10, 15, 30)]
 
 
 @dataclass(frozen=True)
@@ -337,8 +340,9 @@ class BatchReport:
     skipped: int = 0
     retry: int = 0
     failed: int = 0
+    in_doubt: int = 0
     left_alone: int = 0
-    retry_subscriber_ids: list[int] = field(default_factory=list)
+    relay_problem: str = ""
     next_retry_at: datetime | None = None
 
     def as_dict(self) -> dict:
@@ -347,53 +351,51 @@ class BatchReport:
             "skipped": self.skipped,
             "retry": self.retry,
             "failed": self.failed,
+            "in_doubt": self.in_doubt,
             "left_alone": self.left_alone,
+            "relay_problem": self.relay_problem,
         }
 
+    def retry_at(self, moment: datetime) -> None:
+        if self.next_retry_at is None or moment < self.next_retry_at:
+            self.next_retry_at = moment
 
-def _batches(ids: Sequence[int], size: int) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield list(ids[start : start + size])
+
+def dead_after() -> timedelta:
+    """A running batch whose heart has not beaten for this long belongs to a dead worker.
+    One message takes at most a few of EMAIL_TIMEOUT's 30 seconds, and the heart beats
+    between messages, so five minutes never catches a live worker."""
+    return timedelta(seconds=settings.STAKEHOLDERS_DIGEST_DEAD_AFTER)
 
 
 def digest_run_start(
     *, now: datetime | None = None, batch_size: int = BATCH_SIZE, resume_only: bool = False
-) -> DigestRun | None:
-    """Open this week's run (or resume it) and enqueue every delivery still to do.
+) -> tuple[DigestRun | None, list[DigestBatch]]:
+    """Open this week's run (or resume it) and return the batches to enqueue.
 
     Starting twice in a week reuses the run: deliveries already sent or skipped are never
-    enqueued again, and newly confirmed subscribers are added. With `resume_only`, a week
-    whose run has not started yet is left alone (and None returned), so an hourly retry
-    job never starts the digest before its chosen time.
+    sent again, newly confirmed subscribers are added in new batches, and batches that died
+    with their worker or ended with retries due are handed back. With `resume_only`, a week
+    whose run has not started yet is left alone (None), so an hourly retry job never starts
+    the digest before its chosen time.
     """
-    from stakeholders.tasks import send_digest_batch
-
     now = now or timezone.now()
     week = DigestRun.week_of(now)
     with transaction.atomic():
         if resume_only:
             run = DigestRun.objects.filter(week=week).first()
             if run is None:
-                return None
+                return None, []
         else:
             run, _created = DigestRun.objects.get_or_create(week=week, defaults={"cutoff": now})
         _record_pending_deliveries(run)
-        _give_up_on_stale_claims(run, now=now)
-    subscriber_ids = list(
-        Delivery.objects.due(now=now)
-        .filter(run=run)
-        .order_by("subscriber_id")
-        .values_list("subscriber_id", flat=True)
-    )
-    batches = list(_batches(subscriber_ids, batch_size))
+        batches = _batch_new_deliveries(run, batch_size)
+    batches += digest_run_recover(run=run, now=now)
     DigestRun.objects.filter(pk=run.pk).update(
         batches_enqueued=F("batches_enqueued") + len(batches)
     )
-    # Enqueued after the rows are committed, so a worker never looks for a missing delivery.
-    for ids in batches:
-        send_digest_batch.enqueue(run_id=run.pk, subscriber_ids=ids)
     run.refresh_from_db()
-    return run
+    return run, batches
 
 
 def _record_pending_deliveries(run: DigestRun) -> None:
@@ -415,18 +417,73 @@ def _record_pending_deliveries(run: DigestRun) -> None:
         )
 
 
-def _give_up_on_stale_claims(run: DigestRun, *, now: datetime) -> None:
-    """A worker killed mid-chunk leaves deliveries in "sending": some of those mails left,
-    some did not, and nothing says which. Sending them again could mail someone twice, so
-    they are recorded as failed with the reason; their items roll into next week's digest
-    because only sent or skipped weeks move a subscriber's "since"."""
-    Delivery.objects.filter(
-        run=run, status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM
-    ).update(
-        status=DeliveryStatus.FAILED,
-        finished_at=now,
-        last_error="Worker stopped mid-send; not resent to avoid a duplicate.",
+def _batch_new_deliveries(run: DigestRun, batch_size: int) -> list[DigestBatch]:
+    """Deliveries not yet in a batch, in batches of `batch_size` by subscriber id."""
+    ids = list(
+        run.deliveries.filter(batch__isnull=True, status=DeliveryStatus.PENDING)
+        .order_by("subscriber_id")
+        .values_list("pk", flat=True)
     )
+    if not ids:
+        return []
+    batches = DigestBatch.objects.bulk_create(
+        [DigestBatch(run=run) for _ in range(0, len(ids), batch_size)]
+    )
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Delivery._meta.db_table} AS d SET batch_id = v.batch_id
+            FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, batch_id)
+            WHERE d.id = v.id
+            """,  # noqa: S608 - the table name comes from model metadata
+            [ids, [batches[n // batch_size].pk for n in range(len(ids))]],
+        )
+    return batches
+
+
+def digest_run_recover(*, run: DigestRun, now: datetime | None = None) -> list[DigestBatch]:
+    """Batches to hand to a worker again: those whose worker died (their heart stopped),
+    and idle ones with deliveries due (retries after a relay outage on a backend that cannot
+    defer tasks, or a deferred task that was lost).
+
+    A delivery a dead worker had handed to the relay may or may not have arrived: it is
+    marked in doubt, listed for staff, and never sent again, so nobody gets it twice.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        dead = list(
+            DigestBatch.objects.select_for_update(skip_locked=True).filter(
+                run=run, status=BatchStatus.RUNNING, heartbeat_at__lt=now - dead_after()
+            )
+        )
+        doubt = Q(batch__in=dead) | Q(batch__isnull=True, claimed_at__lt=now - dead_after())
+        Delivery.objects.filter(doubt, run=run, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.IN_DOUBT,
+            finished_at=now,
+            last_error="The worker stopped while sending this; it may or may not have "
+            "arrived, so it is not sent again.",
+        )
+        due = Delivery.objects.due(now=now).filter(batch=OuterRef("pk"))
+        lost = Q(status=BatchStatus.DONE) | Q(
+            status=BatchStatus.WAITING, retry_at__lt=now - dead_after()
+        )
+        idle = list(
+            DigestBatch.objects.select_for_update(skip_locked=True)
+            .filter(lost, run=run)
+            .filter(Exists(due))
+        )
+        batches = dead + idle
+        DigestBatch.objects.filter(pk__in=[b.pk for b in batches]).update(
+            status=BatchStatus.QUEUED, heartbeat_at=None, retry_at=None
+        )
+        DigestBatch.objects.filter(pk__in=[b.pk for b in dead]).update(restarts=F("restarts") + 1)
+    for batch in dead:
+        logger.warning("Digest batch %s lost its worker; it is queued again.", batch.pk)
+    return batches
+
+
+def digest_run_unfinished(run_id: int) -> bool:
+    return DigestBatch.objects.filter(run_id=run_id).exclude(status=BatchStatus.DONE).exists()
 
 
 def _previous_cutoffs(run: DigestRun, subscriber_ids: Sequence[int]) -> dict[int, datetime]:
@@ -447,19 +504,33 @@ def _still_receiving(subscriber: Subscriber) -> bool:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """15 minutes, then an hour, then four hours."""
+    """After the recipient was refused: 15 minutes, then an hour, then four hours."""
     return FIRST_RETRY_DELAY * (4 ** max(attempts - 1, 0))
 
 
+def relay_delay(waits: int) -> timedelta:
+    """After the relay failed (refused, timed out, dropped the connection): soon at first,
+    then every half hour for as long as it takes."""
+    return RELAY_DELAYS[min(waits, len(RELAY_DELAYS) - 1)]
+
+
 def digest_batch_send(
-    *, run_id: int, subscriber_ids: Sequence[int], now: datetime | None = None
+    *, batch_id: int, now: datetime | None = None, can_defer: bool = True
 ) -> BatchReport:
+    """Send one batch. `can_defer` says whether the caller will run the batch again at
+    `report.next_retry_at`; if not, retries are left for the next resume."""
     now = now or timezone.now()
     report = BatchReport()
-    run = DigestRun.objects.get(pk=run_id)
+    batch = DigestBatch.objects.select_related("run").get(pk=batch_id)
+    run = batch.run
+    if DigestRun.objects.filter(week__gt=run.week).exists():
+        # A newer week has started: what is left of this one rolls into it.
+        DigestBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.DONE)
+        return report
+    DigestBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING, heartbeat_at=now)
     deliveries = list(
         Delivery.objects.due(now=now)
-        .filter(run=run, subscriber_id__in=subscriber_ids)
+        .filter(batch=batch)
         .select_related("subscriber")
         .order_by("subscriber_id")
     )
@@ -470,10 +541,32 @@ def digest_batch_send(
             pk__in=[d.pk for d in gone], status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRY]
         ).update(status=DeliveryStatus.SKIPPED, finished_at=now, last_error="No longer subscribed.")
         deliveries = [d for d in deliveries if _still_receiving(d.subscriber)]
-    if not deliveries:
-        return report
 
-    # The context for the whole batch at once: one read per source, not per subscriber.
+    planned = _plan(run, deliveries, report, now=now) if deliveries else []
+    if planned:
+        sender = _Sender(batch, report)
+        try:
+            for delivery, content in planned:
+                if not sender.send(delivery, content):
+                    break
+        finally:
+            sender.close()
+
+    waiting = can_defer and report.next_retry_at is not None
+    DigestBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.WAITING if waiting else BatchStatus.DONE,
+        retry_at=report.next_retry_at if waiting else None,
+        heartbeat_at=timezone.now(),
+    )
+    return report
+
+
+def _plan(
+    run: DigestRun, deliveries: list[Delivery], report: BatchReport, *, now: datetime
+) -> list[tuple[Delivery, DigestContent]]:
+    """The context for the whole batch at once (one read per source, not per subscriber);
+    subscribers who share topics, region and "since" share the chosen, rendered items.
+    Those with nothing new are recorded as skipped."""
     previous = _previous_cutoffs(run, [d.subscriber_id for d in deliveries])
     sinces = {
         d.pk: digest_since(previous_cutoff=previous.get(d.subscriber_id), cutoff=run.cutoff)
@@ -482,7 +575,6 @@ def digest_batch_send(
     items = new_items(since=min(sinces.values()), until=run.cutoff)
     upcoming = upcoming_items(start=run.cutoff, end=run.cutoff + UPCOMING_WINDOW)
 
-    # Subscribers who share topics, region and "since" share the same chosen, rendered items.
     contents: dict[Interests, DigestContent] = {}
     renderer = ItemRenderer()
     planned: list[tuple[Delivery, DigestContent]] = []
@@ -499,141 +591,197 @@ def digest_batch_send(
             nothing_new.append(delivery)
         else:
             planned.append((delivery, content))
-
     if nothing_new:
         report.skipped += Delivery.objects.filter(
-            pk__in=[d.pk for d in nothing_new], status__in=[DeliveryStatus.PENDING]
+            pk__in=[d.pk for d in nothing_new], status=DeliveryStatus.PENDING
         ).update(status=DeliveryStatus.SKIPPED, finished_at=now)
-
-    connection = get_connection()
-    try:
-        for start in range(0, len(planned), CLAIM_CHUNK):
-            _send_chunk(run, planned[start : start + CLAIM_CHUNK], connection, report, now=now)
-    finally:
-        with contextlib.suppress(smtplib.SMTPException, OSError):
-            connection.close()
-
-    if report.retry_subscriber_ids:
-        _schedule_retry(run, report)
-    return report
+    return planned
 
 
-def _claim(deliveries: Sequence[Delivery], *, now: datetime) -> set[int]:
-    """Move due deliveries to "sending" in one committed transaction before any mail
-    leaves. Rows another worker holds are skipped, not waited for, and a row already
-    claimed or finished no longer matches `due()`, so each delivery is claimed once."""
-    with transaction.atomic():
-        claimable = list(
-            Delivery.objects.due(now=now)
-            .filter(
-                pk__in=[d.pk for d in deliveries],
-                subscriber__status=SubscriberStatus.CONFIRMED,
-                subscriber__paused=False,
+@dataclass
+class _Outcome:
+    delivery_id: int
+    status: str
+    attempts: int
+    finished_at: datetime | None = None
+    item_count: int = 0
+    last_error: str = ""
+    next_attempt_at: datetime | None = None
+
+
+class _Sender:
+    """Sends a batch's messages over one SMTP connection, one delivery at a time.
+
+    Each delivery is claimed ("sending", committed) just before its message goes to the
+    relay, and its outcome is written with the next one's claim, in one statement. So at
+    any moment at most one of a worker's deliveries is "sending": a worker killed outright
+    leaves at most one message whose fate nobody knows, and everything else is either
+    recorded as sent or still due.
+    """
+
+    def __init__(self, batch: DigestBatch, report: BatchReport) -> None:
+        self.batch = batch
+        self.run = batch.run
+        self.report = report
+        self.connection = get_connection()
+        self.unrecorded: _Outcome | None = None
+        self.undeliverable: list[int] = []
+        self.relay_was_down = bool(self.run.relay_problem)
+        self.heartbeat = timezone.now()
+        self.heartbeat_every = dead_after() / 10
+
+    def send(self, delivery: Delivery, content: DigestContent) -> bool:
+        """Send one message; False when the relay failed and the batch should wait."""
+        message = digest_message(
+            delivery.subscriber, content, week=self.run.week, connection=self.connection
+        )
+        now = timezone.now()
+        if not self._step(claim=delivery.pk, now=now):
+            self.report.left_alone += 1  # another worker has it, or it is no longer due
+            return True
+        handed_over = False
+        try:
+            # A no-op while the connection is open; reconnects after a failure.
+            self.connection.open()
+            handed_over = True
+            message.send()
+        except (smtplib.SMTPException, OSError) as error:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.connection.close()
+            return self._failed(delivery, error)
+        except BaseException:
+            # Interrupted (a second Ctrl+C, SIGTERM's exit): a message handed to the relay
+            # may have arrived; one that never left goes back to waiting.
+            self.unrecorded = (
+                _Outcome(delivery.pk, DeliveryStatus.IN_DOUBT, delivery.attempts, now)
+                if handed_over
+                else _Outcome(delivery.pk, DeliveryStatus.PENDING, delivery.attempts)
             )
-            .select_for_update(skip_locked=True, of=("self",))
-            .values_list("pk", flat=True)
+            if handed_over:
+                self.report.in_doubt += 1
+            raise
+        finished = timezone.now()
+        self.unrecorded = _Outcome(
+            delivery.pk, DeliveryStatus.SENT, delivery.attempts, finished, content.total_new
         )
-        Delivery.objects.filter(pk__in=claimable).update(
-            status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        self.report.sent += 1
+        if self.relay_was_down or self.batch.relay_waits:
+            self._relay_back()
+        return True
+
+    def _failed(self, delivery: Delivery, error: BaseException) -> bool:
+        now = timezone.now()
+        reason = f"{type(error).__name__}: {error}"[:300]
+        logger.warning("Digest to subscriber %s failed: %s", delivery.subscriber_id, reason)
+        if recipient_refused(error):
+            # The relay said no to this address for good: this counts against it.
+            attempts = delivery.attempts + 1
+            if attempts >= MAX_ATTEMPTS:
+                self.unrecorded = _Outcome(
+                    delivery.pk, DeliveryStatus.FAILED, attempts, now, last_error=reason
+                )
+                self.undeliverable.append(delivery.subscriber_id)
+                self.report.failed += 1
+                return True
+            retry = now + retry_delay(attempts)
+        elif isinstance(error, smtplib.SMTPRecipientsRefused):
+            # "Try again later" for this address (greylisting, a full mailbox): the relay's
+            # word, not a refusal; the others in the batch carry on.
+            attempts, retry = delivery.attempts, now + FIRST_RETRY_DELAY
+        else:
+            # The relay itself failed: nobody is counted, and the batch waits for it.
+            attempts, retry = delivery.attempts, now + relay_delay(self.batch.relay_waits)
+            self._relay_down(reason, now=now)
+        self.unrecorded = _Outcome(
+            delivery.pk, DeliveryStatus.RETRY, attempts, last_error=reason, next_attempt_at=retry
         )
-    return set(claimable)
+        self.report.retry += 1
+        self.report.retry_at(retry)
+        return self.report.relay_problem == ""
 
+    def _relay_down(self, reason: str, *, now: datetime) -> None:
+        self.report.relay_problem = reason
+        self.batch.relay_waits += 1
+        DigestBatch.objects.filter(pk=self.batch.pk).update(relay_waits=self.batch.relay_waits)
+        DigestRun.objects.filter(pk=self.run.pk).update(
+            relay_problem=reason,
+            relay_problem_since=Coalesce(F("relay_problem_since"), Value(now)),
+        )
 
-def _send_chunk(
-    run: DigestRun,
-    chunk: Sequence[tuple[Delivery, DigestContent]],
-    connection,
-    report: BatchReport,
-    *,
-    now: datetime,
-) -> None:
-    claimed = _claim([d for d, _ in chunk], now=now)
-    report.left_alone += len(chunk) - len(claimed)
-    done: list[Delivery] = []
-    undeliverable: list[int] = []
-    try:
-        for delivery, content in chunk:
-            if delivery.pk not in claimed:
-                continue
-            delivery.attempts += 1
-            try:
-                # A no-op while the connection is open; reconnects after a failure.
-                connection.open()
-                digest_message(
-                    delivery.subscriber, content, week=run.week, connection=connection
-                ).send()
-            except (smtplib.SMTPException, OSError) as error:
-                # One bad address or a dropped connection must not stop the others; a
-                # fresh connection is opened for the next message.
-                with contextlib.suppress(smtplib.SMTPException, OSError):
-                    connection.close()
-                delivery.last_error = f"{type(error).__name__}: {error}"[:300]
-                logger.warning("Digest to subscriber %s failed: %s", delivery.subscriber_id, error)
-                if delivery.attempts >= MAX_ATTEMPTS:
-                    delivery.status = DeliveryStatus.FAILED
-                    delivery.finished_at = timezone.now()
-                    undeliverable.append(delivery.subscriber_id)
-                    report.failed += 1
-                else:
-                    delivery.status = DeliveryStatus.RETRY
-                    delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
-                    report.retry += 1
-                    report.retry_subscriber_ids.append(delivery.subscriber_id)
-                    if not report.next_retry_at or delivery.next_attempt_at < report.next_retry_at:
-                        report.next_retry_at = delivery.next_attempt_at
-            else:
-                delivery.status = DeliveryStatus.SENT
-                delivery.finished_at = timezone.now()
-                delivery.item_count = content.total_new
-                delivery.last_error = ""
-                report.sent += 1
-            done.append(delivery)
-    finally:
-        # Runs even when the worker is interrupted mid-chunk: what was sent is recorded,
-        # and what was claimed but not yet tried goes back to pending for the next start.
-        if done:
-            _record_outcomes(done)
-        untried = claimed - {d.pk for d in done}
-        if untried:
-            Delivery.objects.filter(pk__in=untried, status=DeliveryStatus.SENDING).update(
-                status=DeliveryStatus.PENDING, claimed_at=None, attempts=F("attempts") - 1
+    def _relay_back(self) -> None:
+        self.relay_was_down = False
+        self.batch.relay_waits = 0
+        DigestBatch.objects.filter(pk=self.batch.pk).update(relay_waits=0)
+        DigestRun.objects.filter(pk=self.run.pk).update(relay_problem="", relay_problem_since=None)
+
+    def _step(self, *, claim: int | None, now: datetime) -> bool:
+        """Record the previous outcome and claim the next delivery, in one committed
+        statement; True if the claim was won."""
+        outcome, self.unrecorded = self.unrecorded, None
+        if now - self.heartbeat >= self.heartbeat_every:
+            self.heartbeat = now
+            DigestBatch.objects.filter(pk=self.batch.pk).update(heartbeat_at=now)
+        if outcome is None and claim is None:
+            return False
+        o = outcome or _Outcome(delivery_id=0, status="", attempts=0)
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                _STEP_SQL,
+                {
+                    "record": outcome.delivery_id if outcome else None,
+                    "status": o.status,
+                    "attempts": o.attempts,
+                    "finished_at": o.finished_at,
+                    "item_count": o.item_count,
+                    "last_error": o.last_error,
+                    "next_attempt_at": o.next_attempt_at,
+                    "claim": claim,
+                    "batch": self.batch.pk,
+                    "now": now,
+                    "sending": DeliveryStatus.SENDING,
+                    "in_doubt": DeliveryStatus.IN_DOUBT,
+                    "pending": DeliveryStatus.PENDING,
+                    "retry": DeliveryStatus.RETRY,
+                    "confirmed": SubscriberStatus.CONFIRMED,
+                },
             )
-        if undeliverable:
-            Subscriber.objects.filter(
-                pk__in=undeliverable, status=SubscriberStatus.CONFIRMED
-            ).update(status=SubscriberStatus.UNDELIVERABLE)
+            return cursor.fetchone()[0] == 1
+
+    def close(self) -> None:
+        """Record the last outcome; runs even when the worker is interrupted."""
+        try:
+            self._step(claim=None, now=timezone.now())
+            if self.undeliverable:
+                Subscriber.objects.filter(
+                    pk__in=self.undeliverable, status=SubscriberStatus.CONFIRMED
+                ).update(status=SubscriberStatus.UNDELIVERABLE)
+        finally:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.connection.close()
 
 
-def _record_outcomes(deliveries: Sequence[Delivery]) -> None:
-    """One UPDATE ... FROM (VALUES ...) for a chunk: bulk_update's CASE per row and field
-    cost more Python time than sending the mail."""
-    rows = ", ".join(
-        ["(%s::bigint, %s, %s::timestamptz, %s::integer, %s, %s::timestamptz)"] * len(deliveries)
-    )
-    params: list = []
-    for d in deliveries:
-        params += [d.pk, d.status, d.finished_at, d.item_count, d.last_error, d.next_attempt_at]
-    with db_connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {Delivery._meta.db_table} AS d
-            SET status = v.status, finished_at = v.finished_at, item_count = v.item_count,
-                last_error = v.last_error, next_attempt_at = v.next_attempt_at
-            FROM (VALUES {rows}) AS v(id, status, finished_at, item_count, last_error,
-                                      next_attempt_at)
-            WHERE d.id = v.id
-            """,  # noqa: S608 - the table name comes from model metadata, values are parameters
-            params,
-        )
-
-
-def _schedule_retry(run: DigestRun, report: BatchReport) -> None:
-    """Deferred tasks where the backend supports them; otherwise the next
-    `send_weekly_digest` (run hourly by cron) picks up every retry that is due."""
-    from stakeholders.tasks import send_digest_batch
-
-    if not send_digest_batch.get_backend().supports_defer:
-        return
-    send_digest_batch.using(run_after=report.next_retry_at).enqueue(
-        run_id=run.pk, subscriber_ids=report.retry_subscriber_ids
-    )
+# The previous delivery's outcome (only if this batch still holds it: "sending", or "in
+# doubt" if a watcher gave up on a slow but live worker) and the next one's claim (only if
+# it is still due and its subscriber still receives the digest).
+_STEP_SQL = f"""
+WITH recorded AS (
+    UPDATE {Delivery._meta.db_table}
+    SET status = %(status)s, attempts = %(attempts)s, finished_at = %(finished_at)s,
+        item_count = %(item_count)s, last_error = %(last_error)s,
+        next_attempt_at = %(next_attempt_at)s,
+        claimed_at = CASE WHEN %(status)s = %(pending)s THEN NULL ELSE claimed_at END
+    WHERE id = %(record)s AND batch_id = %(batch)s AND status IN (%(sending)s, %(in_doubt)s)
+    RETURNING id
+), claimed AS (
+    UPDATE {Delivery._meta.db_table} AS d
+    SET status = %(sending)s, claimed_at = %(now)s
+    WHERE d.id = %(claim)s AND d.batch_id = %(batch)s
+      AND (d.status = %(pending)s OR (d.status = %(retry)s AND d.next_attempt_at <= %(now)s))
+      AND EXISTS (
+          SELECT 1 FROM {Subscriber._meta.db_table} AS s
+          WHERE s.id = d.subscriber_id AND s.status = %(confirmed)s AND NOT s.paused
+      )
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM claimed), (SELECT count(*) FROM recorded)
+"""  # noqa: S608 - table names come from model metadata, values are parameters

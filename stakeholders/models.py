@@ -139,6 +139,12 @@ class DigestRun(models.Model):
     cutoff = models.DateTimeField(help_text="Items published before this moment are included.")
     started_at = models.DateTimeField(default=timezone.now)
     batches_enqueued = models.PositiveIntegerField(default=0)
+    # Set while the mail relay refuses or drops connections, cleared by the next message
+    # it accepts; the staff page shows it.
+    relay_problem = models.CharField(max_length=300, blank=True)
+    relay_problem_since = models.DateTimeField(null=True, blank=True)
+    # Only the newest watcher of a run re-arms itself (see stakeholders.tasks).
+    watch_token = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-week"]
@@ -152,6 +158,34 @@ class DigestRun(models.Model):
         return local - timedelta(days=local.weekday())
 
 
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    WAITING = "waiting", "Waiting to retry"
+    DONE = "done", "Done"
+
+
+class DigestBatch(models.Model):
+    """The deliveries one task sends. A worker that runs it beats its heart here; a batch
+    whose heart stopped belongs to a killed worker and is picked up again."""
+
+    run = models.ForeignKey(DigestRun, on_delete=models.CASCADE, related_name="batches")
+    status = models.CharField(max_length=8, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    # Relay failures in a row: the wait before the next try grows with them.
+    relay_waits = models.PositiveSmallIntegerField(default=0)
+    restarts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name_plural = "digest batches"
+        indexes = [models.Index(fields=["run", "status"])]
+
+    def __str__(self) -> str:
+        return f"Batch {self.pk} of {self.run}: {self.status}"
+
+
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Waiting to send"
     SENDING = "sending", "Sending"
@@ -159,6 +193,15 @@ class DeliveryStatus(models.TextChoices):
     SKIPPED = "skipped", "Skipped: nothing new"
     RETRY = "retry", "Failed, will retry"
     FAILED = "failed", "Failed for good"
+    IN_DOUBT = "in-doubt", "In doubt: the worker stopped while sending"
+
+
+FINISHED = [
+    DeliveryStatus.SENT,
+    DeliveryStatus.SKIPPED,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.IN_DOUBT,
+]
 
 
 class DeliveryQuerySet(models.QuerySet):
@@ -176,6 +219,13 @@ class Delivery(models.Model):
 
     run = models.ForeignKey(DigestRun, on_delete=models.CASCADE, related_name="deliveries")
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    batch = models.ForeignKey(
+        DigestBatch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
     status = models.CharField(
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -196,14 +246,14 @@ class Delivery(models.Model):
                 name="delivery_retry_has_time",
             ),
             models.CheckConstraint(
-                condition=~Q(
-                    status__in=[DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.FAILED]
-                )
-                | Q(finished_at__isnull=False),
+                condition=~Q(status__in=FINISHED) | Q(finished_at__isnull=False),
                 name="delivery_finished_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["run", "status"])]
+        indexes = [
+            models.Index(fields=["run", "status"]),
+            models.Index(fields=["batch", "status"]),
+        ]
         verbose_name_plural = "deliveries"
 
     def __str__(self) -> str:

@@ -7,7 +7,14 @@ from taggit.models import Tag
 
 from events.models import Event, EventNote
 from practice.models import WriteUp
-from stakeholders.models import DeliveryStatus, DigestRun, Role, Subscriber, SubscriberStatus
+from stakeholders.models import (
+    Delivery,
+    DeliveryStatus,
+    DigestRun,
+    Role,
+    Subscriber,
+    SubscriberStatus,
+)
 
 
 def topic_choices(*, keep: list[str] | tuple[str, ...] = ()) -> list[tuple[str, str]]:
@@ -67,8 +74,19 @@ def run_history(*, limit: int = 26):
         skipped=count(DeliveryStatus.SKIPPED),
         failed=count(DeliveryStatus.FAILED),
         retrying=count(DeliveryStatus.RETRY),
+        in_doubt=count(DeliveryStatus.IN_DOUBT),
         waiting=Count(
             "deliveries",
             filter=Q(deliveries__status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
         ),
     ).order_by("-week")[:limit]
+
+
+def in_doubt_deliveries(*, limit: int = 200):
+    """Digests that may or may not have arrived (their worker stopped mid-send), newest
+    first, for staff to check with the people concerned or the relay's logs."""
+    return (
+        Delivery.objects.filter(status=DeliveryStatus.IN_DOUBT)
+        .select_related("run", "subscriber")
+        .order_by("-claimed_at", "-pk")[:limit]
+    )

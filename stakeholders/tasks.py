@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from stakeholders.digest import digest_batch_send
+from stakeholders.digest import (
+    BATCH_SIZE,
+    digest_batch_send,
+    digest_run_recover,
+    digest_run_start,
+    digest_run_unfinished,
+)
 from stakeholders.mail import LinkReason, recipient_refused, subscription_mail_send
+from stakeholders.models import BatchStatus, DigestBatch, DigestRun
 from stakeholders.retention import subscribers_purge_unconfirmed
 
 logger = logging.getLogger(__name__)
@@ -21,9 +30,84 @@ logger = logging.getLogger(__name__)
 MAIL_RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 30, 60, 120, 240, 480, 720)]
 
 
+def digest_start(
+    *, now: datetime | None = None, batch_size: int = BATCH_SIZE, resume_only: bool = False
+) -> DigestRun | None:
+    """Start or resume this week's digest (see `digest_run_start`) and enqueue its batches,
+    with a watcher that picks up batches whose worker dies."""
+    run, batches = digest_run_start(now=now, batch_size=batch_size, resume_only=resume_only)
+    if run is None:
+        return None
+    _enqueue_batches(batches)
+    _arm_watcher(run)
+    return run
+
+
+def _enqueue_batches(batches: list[DigestBatch]) -> None:
+    for batch in batches:
+        result = send_digest_batch.enqueue(batch.pk)
+        DigestBatch.objects.filter(pk=batch.pk).update(task_id=str(result.id)[:64])
+
+
 @task()
-def send_digest_batch(run_id: int, subscriber_ids: list[int]) -> dict:
-    return digest_batch_send(run_id=run_id, subscriber_ids=subscriber_ids).as_dict()
+def send_digest_batch(batch_id: int) -> dict:
+    can_defer = send_digest_batch.get_backend().supports_defer
+    try:
+        report = digest_batch_send(batch_id=batch_id, can_defer=can_defer)
+    except (KeyboardInterrupt, SystemExit):
+        # The worker is being stopped: what was sent is recorded, and the rest of the batch
+        # goes straight back on the queue for the next worker.
+        DigestBatch.objects.filter(pk=batch_id).update(status=BatchStatus.QUEUED)
+        send_digest_batch.enqueue(batch_id)
+        raise
+    if report.next_retry_at and can_defer:
+        send_digest_batch.using(run_after=report.next_retry_at).enqueue(batch_id)
+    return report.as_dict()
+
+
+def watch_interval() -> timedelta:
+    return timedelta(seconds=settings.STAKEHOLDERS_DIGEST_WATCH_EVERY)
+
+
+def _arm_watcher(run: DigestRun) -> None:
+    """Schedule a look at the run a little later. Each arming replaces the previous watcher
+    (only the newest token re-arms), so hourly resumes never multiply them."""
+    if not watch_digest_run.get_backend().supports_defer:
+        return  # the hourly `send_weekly_digest --resume-only` recovers instead
+    token = uuid.uuid4()
+    DigestRun.objects.filter(pk=run.pk).update(watch_token=token)
+    watch_digest_run.using(run_after=timezone.now() + watch_interval()).enqueue(run.pk, str(token))
+
+
+@task()
+def watch_digest_run(run_id: int, token: str) -> int:
+    """Hand batches whose worker died (killed outright, power lost) to the next worker,
+    and keep watching while the run has work left. A killed worker's task row is closed
+    as failed so it does not look like it is still running."""
+    run = DigestRun.objects.filter(pk=run_id, watch_token=token).first()
+    if run is None:
+        return 0  # a newer watcher has taken over
+    batches = digest_run_recover(run=run)
+    _close_lost_tasks([b.task_id for b in batches if b.task_id])
+    _enqueue_batches(batches)
+    if digest_run_unfinished(run.pk):
+        _arm_watcher(run)
+    return len(batches)
+
+
+def _close_lost_tasks(task_ids: list[str]) -> None:
+    backend = send_digest_batch.get_backend()
+    if not task_ids or type(backend).__module__ != "django_tasks_db.backend":
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(id__in=task_ids, status="RUNNING").update(
+        status="FAILED",
+        finished_at=timezone.now(),
+        exception_class_path="stakeholders.tasks.WorkerLost",
+        traceback="The worker running this batch stopped without finishing it (killed or "
+        "lost power). The batch was handed to another worker.",
+    )
 
 
 @task()

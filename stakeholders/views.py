@@ -234,7 +234,11 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "stakeholders/staff_dashboard.html",
-        {"counts": queries.subscriber_counts(), "runs": queries.run_history()},
+        {
+            "counts": queries.subscriber_counts(),
+            "runs": queries.run_history(),
+            "in_doubt": queries.in_doubt_deliveries(),
+        },
     )
 
 

@@ -83,7 +83,7 @@ def test_signup_confirm_change_topics_and_unsubscribe(page, settings):
 def test_staff_see_counts_runs_and_a_subscribers_digest(page):
     from django.contrib.auth import get_user_model
 
-    from stakeholders.digest import digest_run_start
+    from stakeholders.tasks import digest_start
     from tests.stakeholders.conftest import make_subscriber
 
     get_user_model().objects.create_user(
@@ -91,7 +91,7 @@ def test_staff_see_counts_runs_and_a_subscribers_digest(page):
     )
     person = make_subscriber(topics=("carers",))
     make_writeup(title="Carers café opens on Fridays", tags=("carers",))
-    digest_run_start()
+    digest_start()
 
     sign_in(page, "editor", "correct horse battery")
     page.goto("/updates/staff/")

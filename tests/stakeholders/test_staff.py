@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from practice.models import Status
-from stakeholders.digest import digest_run_start
 from stakeholders.models import Role, SubscriberStatus
+from stakeholders.tasks import digest_start
 from tests.conftest import make_writeup
 from tests.stakeholders.conftest import make_subscriber
 
@@ -45,7 +45,7 @@ def test_run_history_shows_sent_skipped_and_failed(staff_client, smtp):
     refused = make_subscriber(all_topics=True)
     smtp.refuse.add(refused.email)
     make_writeup()
-    run = digest_run_start()
+    run = digest_start()
     run.deliveries.filter(subscriber=refused).update(status="failed", finished_at=timezone.now())
     page = staff_client.get("/updates/staff/").content.decode()
     row = page.split(f"<td>{run.week:%-d %B %Y}</td>", 1)[1].split("</tr>", 1)[0]

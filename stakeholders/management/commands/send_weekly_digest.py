@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from stakeholders.digest import digest_run_start
 from stakeholders.retention import subscribers_purge_unconfirmed
+from stakeholders.tasks import digest_start
 
 
 class Command(BaseCommand):
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, resume_only: bool = False, **options) -> None:
         purged = subscribers_purge_unconfirmed()
-        run = digest_run_start(resume_only=resume_only)
+        run = digest_start(resume_only=resume_only)
         if run is None:
             self.stdout.write(f"This week's digest has not started; {purged} sign-ups purged.")
             return
