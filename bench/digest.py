@@ -228,7 +228,7 @@ def main() -> None:
     django.setup()
     from django.db import connection, connections
 
-    from stakeholders.digest import BATCH_SIZE
+    from stakeholders.digest.run import BATCH_SIZE
     from stakeholders.models import Delivery, DeliveryStatus
     from stakeholders.tasks import digest_start
 

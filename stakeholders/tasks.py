@@ -12,9 +12,9 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from stakeholders.digest import (
+from stakeholders.digest.batch import digest_batch_send
+from stakeholders.digest.run import (
     BATCH_SIZE,
-    digest_batch_send,
     digest_run_recover,
     digest_run_start,
     digest_run_unfinished,

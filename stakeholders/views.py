@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from practice.permissions import staff_required
 from stakeholders import queries, services
-from stakeholders.digest import digest_preview
+from stakeholders.digest.content import digest_preview
 from stakeholders.forms import AntiBot, LinkRequestForm, PreferencesForm, SignupForm
 from stakeholders.models import RequestKind, Subscriber, SubscriberStatus
 from stakeholders.tokens import (

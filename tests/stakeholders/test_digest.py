@@ -14,8 +14,9 @@ from django.test import Client
 from django.utils import timezone
 
 from practice.models import Region, Status
-from stakeholders import digest
-from stakeholders.digest import digest_batch_send
+from stakeholders.digest import run as digest_run
+from stakeholders.digest.batch import digest_batch_send
+from stakeholders.digest.delivery import MAX_ATTEMPTS
 from stakeholders.models import (
     BatchStatus,
     Delivery,
@@ -150,8 +151,8 @@ def _batch_of_everyone(run: DigestRun | None = None) -> DigestBatch:
     run = run or DigestRun.objects.create(
         week=DigestRun.week_of(timezone.now()), cutoff=timezone.now()
     )
-    digest._record_pending_deliveries(run)
-    [batch] = digest._batch_new_deliveries(run, batch_size=10_000)
+    digest_run._record_pending_deliveries(run)
+    [batch] = digest_run._batch_new_deliveries(run, batch_size=10_000)
     return batch
 
 
@@ -245,7 +246,7 @@ def test_an_address_that_keeps_failing_is_marked_undeliverable(smtp):
     make_writeup()
     smtp.reject.add(person.email)
     moment = timezone.now()
-    for _ in range(digest.MAX_ATTEMPTS):
+    for _ in range(MAX_ATTEMPTS):
         with time_machine.travel(moment):
             digest_start()
         moment += timedelta(hours=5)
