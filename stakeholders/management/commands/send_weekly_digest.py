@@ -1,6 +1,5 @@
 from django.core.management.base import BaseCommand
 
-from stakeholders.retention import subscribers_purge_unconfirmed
 from stakeholders.tasks import digest_start
 
 
@@ -19,13 +18,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, resume_only: bool = False, **options) -> None:
-        purged = subscribers_purge_unconfirmed()
         run = digest_start(resume_only=resume_only)
         if run is None:
-            self.stdout.write(f"This week's digest has not started; {purged} sign-ups purged.")
+            self.stdout.write("This week's digest has not started.")
             return
         self.stdout.write(
             f"{run}: {run.deliveries.count()} deliveries recorded, "
-            f"{run.batches_enqueued} batches enqueued so far; "
-            f"{purged} unconfirmed sign-ups purged."
+            f"{run.batches_enqueued} batches enqueued so far."
         )
