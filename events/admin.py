@@ -3,9 +3,11 @@ from django.db import models
 from markdownx.admin import MarkdownxModelAdmin
 
 from events.models import Event, EventNote, KeyPoint, Series, Speaker
+from practice.plaintext import PlainTextModelForm
 
 
 class EventSpeakerInline(admin.TabularInline):
+    form = PlainTextModelForm
     model = Speaker
     fk_name = "event"
     fields = ["position", "name", "organisation", "role", "custom_role"]
@@ -13,6 +15,7 @@ class EventSpeakerInline(admin.TabularInline):
 
 
 class NoteSpeakerInline(admin.TabularInline):
+    form = PlainTextModelForm
     model = Speaker
     fk_name = "note"
     fields = ["position", "name", "organisation", "role", "custom_role"]
@@ -20,6 +23,7 @@ class NoteSpeakerInline(admin.TabularInline):
 
 
 class KeyPointInline(admin.TabularInline):
+    form = PlainTextModelForm
     model = KeyPoint
     fields = ["position", "text"]
     extra = 0
@@ -27,6 +31,7 @@ class KeyPointInline(admin.TabularInline):
 
 @admin.register(Series)
 class SeriesAdmin(admin.ModelAdmin):
+    form = PlainTextModelForm
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -34,6 +39,7 @@ class SeriesAdmin(admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(MarkdownxModelAdmin):
+    form = PlainTextModelForm
     # Booking links typed without a scheme are taken as https (Django 6's default).
     formfield_overrides = {
         **MarkdownxModelAdmin.formfield_overrides,
@@ -51,6 +57,7 @@ class EventAdmin(MarkdownxModelAdmin):
 
 @admin.register(EventNote)
 class EventNoteAdmin(MarkdownxModelAdmin):
+    form = PlainTextModelForm
     list_display = ["title", "event", "status", "published_at"]
     list_filter = ["status"]
     search_fields = ["title", "summary", "event__title"]

@@ -11,6 +11,7 @@ from events.models import Event, EventNote, Series, SpeakerRole
 from events.services import SpeakerData
 from practice.forms import PlainTitleMixin, TagListField
 from practice.models import WriteUp
+from practice.plaintext import OneLineTextarea, PlainTextForm, PlainTextModelForm
 
 MAX_KEY_POINTS = 30
 MAX_LINKS = 20
@@ -40,7 +41,7 @@ def lines_of(text: str) -> list[str]:
     ]
 
 
-class EventForm(PlainTitleMixin, forms.ModelForm):
+class EventForm(PlainTitleMixin, PlainTextModelForm):
     ACTION_DRAFT = "draft"
     ACTION_PUBLISH = "publish"
 
@@ -132,7 +133,12 @@ class EventForm(PlainTitleMixin, forms.ModelForm):
             self.add_error("starts_at", "Enter when the event starts, or leave the end empty.")
         elif starts_at and ends_at and ends_at < starts_at:
             self.add_error("ends_at", "The end must be after the start.")
-        if not cleaned.get("is_online") and cleaned.get("address") and not cleaned.get("venue"):
+        if (
+            not cleaned.get("is_online")
+            and cleaned.get("address")
+            and not cleaned.get("venue")
+            and "venue" not in self.errors  # refused as typed: that message says enough
+        ):
             self.add_error("venue", "Name the venue as well as its address.")
         return cleaned
 
@@ -182,19 +188,21 @@ class RelatedLinksField(forms.CharField):
         return {"writeups": writeups, "notes": notes, "text": value}
 
 
-class EventNoteForm(PlainTitleMixin, forms.ModelForm):
+class EventNoteForm(PlainTitleMixin, PlainTextModelForm):
     ACTION_DRAFT = "draft"
     ACTION_PUBLISH = "publish"
 
     key_points_text = forms.CharField(
         label="Key points",
         required=False,
+        max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="One key point per line, most important first. Empty lines are ignored.",
     )
     related_links = RelatedLinksField(
         label="Related write-ups and notes",
         required=False,
+        max_length=5_000,
         help_text="Paste the address of each related write-up or event note, one per line.",
     )
     tags = TagListField(
@@ -213,7 +221,7 @@ class EventNoteForm(PlainTitleMixin, forms.ModelForm):
             "questions": "One question per line.",
         }
         widgets = {
-            "summary": forms.Textarea(attrs={"rows": 3, "maxlength": 300}),
+            "summary": OneLineTextarea(attrs={"rows": 3, "maxlength": 300}),
             "body": MarkdownxWidget(attrs={"rows": 10}),
             "questions": forms.Textarea(attrs={"rows": 4}),
         }
@@ -247,7 +255,7 @@ class EventNoteForm(PlainTitleMixin, forms.ModelForm):
         return self.cleaned_data.get("related_links") or {"writeups": [], "notes": []}
 
 
-class SpeakerForm(forms.Form):
+class SpeakerForm(PlainTextForm):
     name = forms.CharField(max_length=200, required=False)
     organisation = forms.CharField(max_length=200, required=False)
     role = forms.ChoiceField(choices=SpeakerRole.choices, initial=SpeakerRole.SPEAKER)
@@ -267,9 +275,16 @@ class SpeakerForm(forms.Form):
             # Typing a role is choosing "another role"; no need to change the list as well.
             cleaned["role"] = SpeakerRole.OTHER
         cleaned["custom_role"] = custom_role if cleaned.get("role") == SpeakerRole.OTHER else ""
-        if not name and (cleaned.get("organisation") or custom_role):
+        # A name or role refused as typed already says so; "add it" would contradict that.
+        refused = set(self.errors)
+        if not name and "name" not in refused and (cleaned.get("organisation") or custom_role):
             self.add_error("name", "Add the speaker’s name, or clear this speaker’s details.")
-        if name and cleaned.get("role") == SpeakerRole.OTHER and not custom_role:
+        if (
+            name
+            and cleaned.get("role") == SpeakerRole.OTHER
+            and not custom_role
+            and "custom_role" not in refused
+        ):
             self.add_error("custom_role", "Type the role, since it is not in the list.")
         return cleaned
 

@@ -36,7 +36,7 @@ class Series(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=5_000)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -137,7 +137,8 @@ class Event(models.Model):
     )
     is_online = models.BooleanField("online event", default=False)
     venue = models.CharField(max_length=200, blank=True)
-    address = models.TextField(blank=True)
+    # Text limits: README, "How content stays safe" (enforced by the forms and the admin).
+    address = models.TextField(blank=True, max_length=500)
     organiser = models.CharField(
         max_length=200, blank=True, help_text="The organisation that runs the event."
     )
@@ -151,7 +152,8 @@ class Event(models.Model):
         help_text="Optional: 1 for the first meeting, 2 for the second. Without it, meetings "
         "of a series are ordered by date.",
     )
-    description = MarkdownxField(blank=True)
+    description = MarkdownxField(blank=True, max_length=20_000)
+    # Derived from the limited description, never typed: no limit of its own.
     description_html = models.TextField(blank=True, editable=False)
     booking_url = models.URLField("booking link", max_length=500, blank=True)
     tags = TaggableManager(blank=True)
@@ -268,10 +270,14 @@ class EventNote(models.Model):
     summary = models.CharField(
         max_length=300, help_text="Plain text, at most 300 characters. Shown in lists."
     )
-    body = MarkdownxField(blank=True)
+    # The largest demo notes are 8,066 characters; rendered HTML is derived, never typed.
+    body = MarkdownxField(blank=True, max_length=50_000)
     body_html = models.TextField(blank=True, editable=False)
     questions = models.TextField(
-        "questions to explore next", blank=True, help_text="One question per line."
+        "questions to explore next",
+        blank=True,
+        max_length=5_000,
+        help_text="One question per line.",
     )
     related_writeups = models.ManyToManyField(
         WriteUp, blank=True, related_name="event_notes", verbose_name="related write-ups"
@@ -394,7 +400,8 @@ class Speaker(models.Model):
 
 class KeyPoint(models.Model):
     note = models.ForeignKey(EventNote, on_delete=models.CASCADE, related_name="key_points")
-    text = models.TextField()
+    # As long as the whole key points box of the note form, so any point typed there fits.
+    text = models.TextField(max_length=10_000)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -1,11 +1,20 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from markdownx.admin import MarkdownxModelAdmin
+from taggit.admin import TagAdmin as TaggitTagAdmin
+from taggit.models import Tag
 
 from practice.models import Comment, Synonym, WriteUp
+from practice.plaintext import PlainTextModelForm, validate_one_line
+
+# One row of synonyms is a handful of terms; a huge one would slow every search it expands.
+SYNONYM_TERMS_MAX_LENGTH = 1_000
 
 
 @admin.register(WriteUp)
 class WriteUpAdmin(MarkdownxModelAdmin):
+    form = PlainTextModelForm
     list_display = ["title", "status", "organisation", "region", "evidence_level", "published_at"]
     list_filter = ["status", "region", "evidence_level"]
     search_fields = ["title", "summary", "organisation"]
@@ -17,6 +26,7 @@ class WriteUpAdmin(MarkdownxModelAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
+    form = PlainTextModelForm
     list_display = ["writeup", "author_name", "is_public", "created_at"]
     list_filter = ["is_public"]
     raw_id_fields = ["writeup"]
@@ -24,6 +34,35 @@ class CommentAdmin(admin.ModelAdmin):
 
 @admin.register(Synonym)
 class SynonymAdmin(admin.ModelAdmin):
+    form = PlainTextModelForm
     list_display = ["terms", "kind", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["terms"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "terms":
+            kwargs.setdefault("max_length", SYNONYM_TERMS_MAX_LENGTH)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+# taggit's own admin, with the one-line rule on tag names (they are calendar CATEGORIES and
+# digest topics). Registered by taggit, which comes before this app in INSTALLED_APPS.
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(TaggitTagAdmin):
+    form = PlainTextModelForm
+
+    def merge_tags_view(self, request):
+        """taggit's "merge tags" form names the tag the others become: one line as well.
+
+        taggit shows its form again empty when it is refused, so this does the same.
+        """
+        if request.method == "POST":
+            try:
+                validate_one_line(request.POST.get("new_tag_name", ""))
+            except ValidationError as error:
+                self.message_user(request, f"New tag name: {error.messages[0]}", level="error")
+                return redirect(request.get_full_path())
+        return super().merge_tags_view(request)

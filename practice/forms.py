@@ -7,6 +7,7 @@ from markdownx.widgets import MarkdownxWidget
 from taggit.forms import TagField
 
 from practice.models import WriteUp
+from practice.plaintext import OneLineTextarea, PlainTextModelForm
 
 MAX_TAGS = 12
 MAX_TAG_LENGTH = 50
@@ -54,7 +55,9 @@ class TagListField(TagField):
 class PlainTitleMixin:
     """Titles and summaries are plain text on one line: tidy the spacing, refuse bare symbols.
 
-    Django calls `clean_summary` only on forms that have a summary field.
+    A line break in a title is refused (PlainTextMixin, before this runs); a summary's box
+    wraps it (OneLineTextarea), so a break typed there becomes a space. Django calls
+    `clean_summary` only on forms that have a summary field.
     """
 
     def clean_title(self) -> str:
@@ -67,7 +70,7 @@ class PlainTitleMixin:
         return " ".join(self.cleaned_data["summary"].split())
 
 
-class WriteUpForm(PlainTitleMixin, forms.ModelForm):
+class WriteUpForm(PlainTitleMixin, PlainTextModelForm):
     ACTION_DRAFT = "draft"
     ACTION_PUBLISH = "publish"
 
@@ -115,7 +118,7 @@ class WriteUpForm(PlainTitleMixin, forms.ModelForm):
         }
         labels = {"body": "Full story", "evidence_level": "Evidence level"}
         widgets = {
-            "summary": forms.Textarea(attrs={"rows": 3, "maxlength": 300}),
+            "summary": OneLineTextarea(attrs={"rows": 3, "maxlength": 300}),
             "context": forms.Textarea(attrs={"rows": 4}),
             "what_we_did": forms.Textarea(attrs={"rows": 5}),
             "who_for": forms.Textarea(attrs={"rows": 3}),

@@ -108,15 +108,18 @@ class WriteUp(models.Model):
         max_length=300,
         help_text="Plain text, at most 300 characters. Shown in lists and search results.",
     )
-    body = MarkdownxField(blank=True)
+    # Text limits (README, "How content stays safe") are enforced by the forms and the admin;
+    # the largest demo body is 5,516 characters. Rendered HTML has no limit of its own: it is
+    # derived from limited text, never typed.
+    body = MarkdownxField(blank=True, max_length=50_000)
     body_html = models.TextField(blank=True, editable=False)
 
-    context = models.TextField("the problem or context", blank=True)
-    what_we_did = models.TextField("what was done", blank=True)
-    who_for = models.TextField("who it was for", blank=True)
-    outcomes = models.TextField("outcomes and evidence", blank=True)
-    lessons = models.TextField("lessons and advice for others", blank=True)
-    resources = models.TextField("cost and resources", blank=True)
+    context = models.TextField("the problem or context", blank=True, max_length=10_000)
+    what_we_did = models.TextField("what was done", blank=True, max_length=10_000)
+    who_for = models.TextField("who it was for", blank=True, max_length=10_000)
+    outcomes = models.TextField("outcomes and evidence", blank=True, max_length=10_000)
+    lessons = models.TextField("lessons and advice for others", blank=True, max_length=10_000)
+    resources = models.TextField("cost and resources", blank=True, max_length=10_000)
     sections_html = models.JSONField(default=dict, blank=True, editable=False)
 
     evidence_level = models.PositiveSmallIntegerField(
@@ -149,7 +152,9 @@ class WriteUp(models.Model):
         max_length=200, null=True, blank=True, unique=True, editable=False
     )
     review_note = models.TextField(
-        blank=True, help_text="For staff only: why this item was held or what the import changed."
+        blank=True,
+        max_length=5_000,
+        help_text="For staff only: why this item was held or what the import changed.",
     )
 
     objects = WriteUpQuerySet.as_manager()
@@ -212,7 +217,7 @@ class Comment(models.Model):
 
     writeup = models.ForeignKey(WriteUp, on_delete=models.CASCADE, related_name="comments")
     author_name = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
+    body = models.TextField(max_length=10_000)
     is_public = models.BooleanField(default=False)
     source_key = models.CharField(
         max_length=200, null=True, blank=True, unique=True, editable=False

@@ -6,7 +6,7 @@ import itertools
 import json
 from collections.abc import Iterable
 
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from practice.search import registry
@@ -16,6 +16,22 @@ from practice.search.text import for_index, strip_control, vocabulary_words
 # Snippets are cut from this much plain text; matches further in still count, unhighlighted.
 SNIPPET_TEXT_LENGTH = 3000
 REBUILD_BATCH = 500
+
+# PostgreSQL refuses a tsvector whose lexemes and positions take 1 MB or more ("string is
+# too long for tsvector"): a saved write-up with a body of 100,000 distinct words failed to
+# index, and its save answered 500. So only the start of each part is indexed. Prose costs
+# 0.4 bytes a character, distinct made-up words 1.3 and one-letter words of a four-byte
+# script 4, so these parts (167,000 characters at most) fit with room to spare. Text made to
+# cost more still (distinct hyphenated pairs of such letters, whose closed forms are indexed
+# too: 7 bytes a character) is written again with its sections and body halved until it fits
+# (_shortened). Words further into a huge body are not found; no real item has one (the
+# largest demo body is 8,066 characters, and the forms keep bodies under 50,000).
+INDEX_TITLE_LENGTH = 1_000
+INDEX_SUMMARY_LENGTH = 5_000  # the summary and the tag names
+INDEX_SECTION_LENGTH = 20_000  # each structured section, key point or question
+INDEX_SECTIONS_LENGTH = 60_000  # all of them, with the organisation
+INDEX_BODY_LENGTH = 100_000
+_PROGRAM_LIMIT_EXCEEDED = "54000"
 
 _COLUMNS = (
     "kind, object_id, url, title, summary, date, year, organisation, region, evidence_level, "
@@ -53,11 +69,13 @@ ON CONFLICT (kind, object_id) DO UPDATE SET
 
 
 def _row(kind: str, object_id: int, doc: SearchDocument) -> dict:
-    title = strip_control(doc.title)
-    summary = strip_control(doc.summary)
+    title = strip_control(doc.title[:INDEX_TITLE_LENGTH])
+    summary = strip_control(doc.summary[:INDEX_SUMMARY_LENGTH])
     tag_names = [strip_control(name) for _, name in doc.tags]
-    sections = strip_control(" ".join(doc.sections))
-    body = strip_control(doc.body)
+    sections = " ".join(strip_control(part[:INDEX_SECTION_LENGTH]) for part in doc.sections)
+    sections = sections[:INDEX_SECTIONS_LENGTH]
+    body = strip_control(doc.body[:INDEX_BODY_LENGTH])
+    organisation = strip_control(doc.organisation[:INDEX_TITLE_LENGTH])
     full_text = " ".join(part for part in (summary, sections, body) if part)
     date = timezone.localtime(doc.date)
     return {
@@ -68,7 +86,7 @@ def _row(kind: str, object_id: int, doc: SearchDocument) -> dict:
         "summary": summary,
         "date": date.isoformat(),
         "year": date.year,
-        "organisation": strip_control(doc.organisation),
+        "organisation": organisation,
         "region": doc.region or "",
         "evidence_level": doc.evidence_level,
         "tags": [slug for slug, _ in doc.tags],
@@ -76,8 +94,8 @@ def _row(kind: str, object_id: int, doc: SearchDocument) -> dict:
         "text": full_text[:SNIPPET_TEXT_LENGTH],
         "words": vocabulary_words(f"{title} {full_text} {' '.join(tag_names)}"),
         "title_ix": for_index(title),
-        "summary_ix": for_index(f"{summary} {' '.join(tag_names)}"),
-        "sections_ix": for_index(f"{sections} {strip_control(doc.organisation)}"),
+        "summary_ix": for_index(f"{summary} {' '.join(tag_names)}"[:INDEX_SUMMARY_LENGTH]),
+        "sections_ix": for_index(f"{sections} {organisation}"),
         "body_ix": for_index(body),
         "filters": filter_lexemes(
             kind=kind,
@@ -134,10 +152,19 @@ def entry_sync(instance: models.Model) -> None:
         entry_remove(kind=search_type.kind, object_id=instance.pk)
         return
     row = _row(search_type.kind, instance.pk, document)
+    while True:
+        try:
+            _entry_write(row)
+            return
+        except DatabaseError as error:
+            row = _shortened(row, error)
+
+
+def _entry_write(row: dict) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT words FROM practice_searchentry WHERE kind = %s AND object_id = %s FOR UPDATE",
-            [search_type.kind, instance.pk],
+            [row["kind"], row["object_id"]],
         )
         found = cursor.fetchone()
         old_words = set(found[0]) if found else set()
@@ -145,6 +172,22 @@ def entry_sync(instance: models.Model) -> None:
         new_words = set(row["words"])
         _words_add(cursor, list(new_words - old_words))
         _words_remove(cursor, list(old_words - new_words))
+
+
+def _too_long(error: DatabaseError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) == _PROGRAM_LIMIT_EXCEEDED
+
+
+def _shortened(row: dict, error: DatabaseError) -> dict:
+    """The row with its indexed sections and body halved, after PostgreSQL refused its vector
+    as too long; any other error, or one with nothing left to cut, is raised again."""
+    if not _too_long(error) or not (row["sections_ix"] or row["body_ix"]):
+        raise error
+    return {
+        **row,
+        "sections_ix": row["sections_ix"][: len(row["sections_ix"]) // 2],
+        "body_ix": row["body_ix"][: len(row["body_ix"]) // 2],
+    }
 
 
 def entry_remove(*, kind: str, object_id: int) -> None:
@@ -166,13 +209,29 @@ def entries_bulk_insert(rows: Iterable[tuple[str, int, SearchDocument]]) -> int:
         for kind, object_id, document in rows:
             batch.append(_row(kind, object_id, document))
             if len(batch) >= REBUILD_BATCH:
-                cursor.execute(_UPSERT, [json.dumps(batch)])
+                _batch_write(cursor, batch)
                 written += len(batch)
                 batch = []
         if batch:
-            cursor.execute(_UPSERT, [json.dumps(batch)])
+            _batch_write(cursor, batch)
             written += len(batch)
     return written
+
+
+def _batch_write(cursor, rows: list[dict]) -> None:
+    """One statement for the batch; if a row's vector is too long, each row on its own, the
+    refused one shortened until it fits (a savepoint keeps the rebuild's transaction)."""
+    try:
+        with transaction.atomic():
+            cursor.execute(_UPSERT, [json.dumps(rows)])
+    except DatabaseError as error:
+        if len(rows) == 1:
+            _batch_write(cursor, [_shortened(rows[0], error)])
+        elif _too_long(error):
+            for row in rows:
+                _batch_write(cursor, [row])
+        else:
+            raise
 
 
 def vocabulary_rebuild() -> None:

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from events import calendar as event_calendar
 from events.models import Event, Status
 from tests.events.conftest import make_event
 
@@ -101,3 +102,73 @@ def test_no_calendar_file_for_drafts_or_undated_events(client):
     undated = make_event(starts_at=None, hours=None)
     assert client.get(draft.get_ics_url()).status_code == 404
     assert client.get(undated.get_ics_url()).status_code == 404
+
+
+def _parsed_entry(content: bytes) -> icalendar.Event:
+    (entry,) = icalendar.Calendar.from_ical(content).walk("VEVENT")
+    return entry
+
+
+def _written_safely(content: bytes) -> bool:
+    """Every line ends CRLF, and no other control character is in the file."""
+    lines = content.split(b"\r\n")
+    return all(not any(byte < 32 and byte != 9 or byte == 127 for byte in line) for line in lines)
+
+
+def test_line_breaks_and_control_characters_saved_by_code_never_break_a_calendar(client):
+    """An organiser saved as "Name\\r\\nSubject: hi" made the feed and the event's .ics 500."""
+    event = make_event(
+        title="Carers\r\nround table\x1b[2J",
+        organiser="Name\r\nSubject: hi",
+        venue="Civic\rHall\x07",
+        address="Portland Crescent\r\nLeeds\x0b",
+        tags=("carers\r\nDTSTART:20000101",),
+    )
+
+    for response in (client.get(reverse("events:feed")), client.get(event.get_ics_url())):
+        assert response.status_code == 200
+        assert _written_safely(response.content)
+        entry = _parsed_entry(response.content)
+        assert str(entry["SUMMARY"]) == "Carers round table[2J"
+        assert str(entry["X-WHEELHOUSE-ORGANISER"]) == "Name Subject: hi"
+        assert str(entry["LOCATION"]) == "Civic Hall, Portland Crescent Leeds"
+        assert [str(tag) for tag in entry["CATEGORIES"].cats] == ["carers DTSTART:20000101"]
+    calendar = icalendar.Calendar.from_ical(client.get(event.get_ics_url()).content)
+    assert str(calendar["X-WR-CALNAME"]) == "Carers round table[2J"
+
+    for url in (event.get_absolute_url(), reverse("events:upcoming"), reverse("home")):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("failure", ["when written", "when built"])
+def test_an_event_that_cannot_be_written_is_left_out_and_the_rest_are_served(
+    client, monkeypatch, caplog, failure
+):
+    """One event's content stopped the feed for every subscriber."""
+    make_event(title="Good meeting")
+    bad = make_event(title="Bad meeting")
+    original = event_calendar.event_component
+
+    def component(event):
+        built = original(event)
+        if event.pk == bad.pk and failure == "when built":
+            raise ValueError("something no rule foresaw")
+        if event.pk == bad.pk:
+            # Something no rule foresaw: a value icalendar refuses to write.
+            built.add("x-unforeseen", "a\nb")
+        return built
+
+    monkeypatch.setattr(event_calendar, "event_component", component)
+
+    assert set(_events(_feed(client))) == {"Good meeting"}
+    assert f"Event {bad.pk} left out of the calendar" in caplog.text
+    own_file = client.get(bad.get_ics_url())
+    assert own_file.status_code == 200
+    assert icalendar.Calendar.from_ical(own_file.content).walk("VEVENT") == []
+
+
+def test_text_properties_are_escaped_as_text(client):
+    """The organiser, escaped as TEXT now, must still read back as typed (VALUE=TEXT)."""
+    make_event(title="Round table; part 1, the start", organiser="Carers, Leeds; and York")
+    entry = _events(_feed(client))["Round table; part 1, the start"]
+    assert str(entry["X-WHEELHOUSE-ORGANISER"]) == "Carers, Leeds; and York"
