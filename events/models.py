@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -206,6 +207,14 @@ class Event(models.Model):
 
     def get_ics_url(self) -> str:
         return reverse("events:ics", kwargs={"slug": self.slug})
+
+    @property
+    def booking_link(self) -> str:
+        """The booking URL if it is a web address, else "". The form refuses any other
+        scheme, but a link saved by code or the shell must not become a `javascript:` link
+        on the page either."""
+        scheme = urlsplit(self.booking_url.strip()).scheme.lower()
+        return self.booking_url if scheme in ("http", "https") else ""
 
     @classmethod
     def from_db(cls, db, field_names, values):
