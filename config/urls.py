@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from django.views.static import serve
 
+from config.forms import SignInForm
 from events.sitemaps import EventNoteSitemap, EventSitemap
 from practice import uploads
 from practice import views as practice_views
@@ -21,7 +22,13 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("tags/<slug:slug>/", practice_views.tag_detail, name="tag"),
     path("updates/", include("stakeholders.urls")),
-    path("sign-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(
+            authentication_form=SignInForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/markdown/preview/", uploads.markdown_preview, name="markdown_preview"),
     path("staff/markdown/upload/", uploads.image_upload, name="markdown_upload"),
