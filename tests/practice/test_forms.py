@@ -54,11 +54,14 @@ def test_staff_save_a_draft_then_publish_it(staff_client, staff_user):
 
 def test_unpublishing_takes_a_writeup_off_the_public_site(staff_client):
     writeup = make_writeup(title="Going back to draft")
+    assert "Going back to draft" in Client().get(reverse("practice:list")).content.decode()
+    assert Client().get(writeup.get_absolute_url()).status_code == 200
     staff_client.post(
         reverse("practice:edit", args=[writeup.slug]),
         {**VALID, "title": "Going back to draft", "action": "draft"},
     )
     assert Client().get(writeup.get_absolute_url()).status_code == 404
+    assert "Going back to draft" not in Client().get(reverse("practice:list")).content.decode()
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ def test_home_says_what_wheelhouse_is_for_and_lists_latest_writeups(client):
 
 
 def test_drafts_are_absent_for_the_public_everywhere(client):
-    make_writeup(title="Published practice", tags=("dementia",))
+    published = make_writeup(title="Published practice", tags=("dementia",))
     draft = make_writeup(title="Secret draft practice", status=Status.DRAFT, tags=("dementia",))
     held = make_writeup(title="Held back practice", status=Status.HELD, tags=("dementia",))
     for url in [
@@ -30,8 +30,10 @@ def test_drafts_are_absent_for_the_public_everywhere(client):
         "/sitemap.xml",
     ]:
         html = client.get(url).content.decode()
-        assert "Secret draft practice" not in html, url
-        assert "Held back practice" not in html, url
+        # The published one is there, so the drafts are absent because they are drafts.
+        assert published.get_absolute_url() in html, url
+        assert draft.get_absolute_url() not in html and "Secret draft practice" not in html, url
+        assert held.get_absolute_url() not in html and "Held back practice" not in html, url
     assert client.get(draft.get_absolute_url()).status_code == 404
     assert client.get(held.get_absolute_url()).status_code == 404
 
