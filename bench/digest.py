@@ -110,7 +110,8 @@ def build_data(*, subscribers: int, items: int, seed: int) -> None:
     from django.utils import timezone
     from taggit.models import Tag, TaggedItem
 
-    from practice.models import Status, WriteUp
+    from practice.models import WriteUp
+    from practice.publishing import Status
     from stakeholders.consent import current_consent
     from stakeholders.models import Role, Subscriber
 

@@ -4,7 +4,6 @@ import uuid
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -14,7 +13,8 @@ from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 
 from practice.markdown import render_markdown
-from practice.models import Region, WriteUp, unique_slug
+from practice.models import Region, WriteUp
+from practice.publishing import Publishable, PublishableQuerySet, Status, unique_slug
 
 # Event URLs live beside these fixed pages, so no event may take their slug.
 RESERVED_SLUGS = {"past", "new", "series", "notes", "feed", "write-up"}
@@ -25,11 +25,6 @@ def event_slug(model: type[models.Model], title: str, *, exclude_pk: int | None)
     if slug in RESERVED_SLUGS:
         slug = unique_slug(model, f"{title} meeting", exclude_pk=exclude_pk)
     return slug
-
-
-class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
 
 
 class Series(models.Model):
@@ -65,15 +60,7 @@ class Series(models.Model):
         return reverse("events:series", kwargs={"slug": self.slug})
 
 
-class EventQuerySet(models.QuerySet):
-    def published(self) -> EventQuerySet:
-        return self.filter(status=Status.PUBLISHED)
-
-    def visible_to(self, user) -> EventQuerySet:
-        if user.is_authenticated and user.is_staff:
-            return self.all()
-        return self.published()
-
+class EventQuerySet(PublishableQuerySet):
     def not_cancelled(self) -> EventQuerySet:
         """For digests and reminders; lists and the feed keep cancelled events, marked."""
         return self.filter(is_cancelled=False)
@@ -122,7 +109,7 @@ CALENDAR_FIELDS = (
 )
 
 
-class Event(models.Model):
+class Event(Publishable):
     """A meeting, round table or conference, listed before it happens and written up after."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -159,32 +146,22 @@ class Event(models.Model):
     booking_url = models.URLField("booking link", max_length=500, blank=True)
     tags = TaggableManager(blank=True)
     region = models.CharField(max_length=32, choices=Region.choices, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     is_cancelled = models.BooleanField("cancelled", default=False)
-    published_at = models.DateTimeField(null=True, blank=True)
     # RFC 5545 SEQUENCE: calendar apps replace their copy only when this grows.
     sequence = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    source_key = models.CharField(
-        max_length=200, null=True, blank=True, unique=True, editable=False
-    )
 
     objects = EventQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = [F("starts_at").desc(nulls_last=True), "-pk"]
         indexes = [models.Index(fields=["status", "starts_at"])]
         constraints = [
+            *Publishable.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(ends_at__isnull=True)
                 | Q(starts_at__isnull=False, ends_at__gte=F("starts_at")),
                 name="event_ends_after_it_starts",
                 violation_error_message="The end must be after the start.",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
-                name="event_published_has_date",
             ),
         ]
 
@@ -195,7 +172,7 @@ class Event(models.Model):
         if not self.slug:
             self.slug = event_slug(Event, self.title, exclude_pk=self.pk)
         if self.status == Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
+            self.published_at = timezone.now()  # before the calendar compares its fields
         if self._calendar_changed():
             self.sequence += 1
         self.description_html = render_markdown(self.description)
@@ -233,10 +210,6 @@ class Event(models.Model):
         return any(self.__dict__.get(name) != value for name, value in snapshot.items())
 
     @property
-    def is_published(self) -> bool:
-        return self.status == Status.PUBLISHED
-
-    @property
     def finishes_at(self) -> datetime | None:
         return self.ends_at or self.starts_at
 
@@ -251,25 +224,16 @@ class Event(models.Model):
         return ", ".join(part for part in (self.venue, " ".join(self.address.split())) if part)
 
 
-class EventNoteQuerySet(models.QuerySet):
+class EventNoteQuerySet(PublishableQuerySet):
     def published(self) -> EventNoteQuerySet:
         """Published notes of published events: a note must not reveal a draft event."""
-        return self.filter(
-            status=Status.PUBLISHED,
-            published_at__isnull=False,
-            event__status=Status.PUBLISHED,
-        )
-
-    def visible_to(self, user) -> EventNoteQuerySet:
-        if user.is_authenticated and user.is_staff:
-            return self.all()
-        return self.published()
+        return super().published().filter(event__status=Status.PUBLISHED)
 
     def for_listing(self) -> EventNoteQuerySet:
         return self.select_related("event", "event__series").prefetch_related("tags")
 
 
-class EventNote(models.Model):
+class EventNote(Publishable):
     """What happened at a meeting: who spoke, the key points, and questions to explore next."""
 
     # PROTECT: deleting an event must never silently take its notes with it.
@@ -295,32 +259,12 @@ class EventNote(models.Model):
         "self", blank=True, symmetrical=False, related_name="linked_from"
     )
     tags = TaggableManager(blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="event_notes",
-    )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    published_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    source_key = models.CharField(
-        max_length=200, null=True, blank=True, unique=True, editable=False
-    )
 
     objects = EventNoteQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["-published_at", "-pk"]
         indexes = [models.Index(fields=["status", "-published_at"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
-                name="eventnote_published_has_date",
-            ),
-        ]
 
     def __str__(self) -> str:
         return self.title
@@ -328,17 +272,11 @@ class EventNote(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(EventNote, self.title, exclude_pk=self.pk)
-        if self.status == Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
         self.body_html = render_markdown(self.body)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("events:note", kwargs={"slug": self.slug})
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == Status.PUBLISHED
 
     @property
     def organisation(self) -> str:
@@ -348,11 +286,6 @@ class EventNote(models.Model):
     @property
     def question_list(self) -> list[str]:
         return [line.strip() for line in self.questions.splitlines() if line.strip()]
-
-    def publish(self) -> None:
-        self.status = Status.PUBLISHED
-        if self.published_at is None:
-            self.published_at = timezone.now()
 
 
 class SpeakerRole(models.TextChoices):

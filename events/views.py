@@ -94,9 +94,9 @@ def feed_ics(request: HttpRequest) -> HttpResponse:
 def _apply_action(request: HttpRequest, item: Event | EventNote) -> None:
     action = request.POST.get("action")
     if action == "publish":
-        item.status = Status.PUBLISHED
+        item.publish()
     elif action == "draft":
-        item.status = Status.DRAFT
+        item.unpublish()
 
 
 def _saved_message(request: HttpRequest, item: Event | EventNote, what: str) -> None:

@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.text import slugify
 from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 
 from practice.markdown import render_markdown
+from practice.publishing import Publishable, PublishableQuerySet, unique_slug
 
 
 class Region(models.TextChoices):
@@ -53,38 +51,7 @@ EVIDENCE_LEVEL_DESCRIPTIONS = {
 }
 
 
-def unique_slug(model: type[models.Model], text: str, *, exclude_pk: int | None = None) -> str:
-    """A slug for `text` that no other row of `model` uses: `title`, `title-2`, `title-3`..."""
-    max_length = model._meta.get_field("slug").max_length
-    base = slugify(text)[: max_length - 6].strip("-") or "untitled"
-    taken = set(
-        model._default_manager.filter(slug__startswith=base)
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
-    slug, suffix = base, 2
-    while slug in taken:
-        slug = f"{base}-{suffix}"
-        suffix += 1
-    return slug
-
-
-class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-    HELD = "held", "Held for review"
-
-
-class WriteUpQuerySet(models.QuerySet):
-    def published(self) -> WriteUpQuerySet:
-        return self.filter(status=Status.PUBLISHED, published_at__isnull=False)
-
-    def visible_to(self, user) -> WriteUpQuerySet:
-        """Staff see every write-up; everyone else only published ones."""
-        if user.is_authenticated and user.is_staff:
-            return self.all()
-        return self.published()
-
+class WriteUpQuerySet(PublishableQuerySet):
     def for_listing(self) -> WriteUpQuerySet:
         return self.select_related("author").prefetch_related("tags")
 
@@ -99,7 +66,7 @@ SECTIONS = [
 ]
 
 
-class WriteUp(models.Model):
+class WriteUp(Publishable):
     """A practice write-up: what someone tried, for whom, what happened and what they learned."""
 
     title = models.CharField(max_length=200)
@@ -135,22 +102,6 @@ class WriteUp(models.Model):
     )
     tags = TaggableManager(blank=True)
 
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="writeups",
-    )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    published_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    # Where imported content came from, so that importing again creates nothing new.
-    source_key = models.CharField(
-        max_length=200, null=True, blank=True, unique=True, editable=False
-    )
     review_note = models.TextField(
         blank=True,
         max_length=5_000,
@@ -159,14 +110,11 @@ class WriteUp(models.Model):
 
     objects = WriteUpQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["-published_at", "-pk"]
         indexes = [models.Index(fields=["status", "-published_at"])]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
-                name="writeup_published_has_date",
-            ),
+            *Publishable.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(evidence_level__gte=1) & Q(evidence_level__lte=5),
                 name="writeup_evidence_level_in_scale",
@@ -179,8 +127,6 @@ class WriteUp(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(WriteUp, self.title, exclude_pk=self.pk)
-        if self.status == Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
         self.body_html = render_markdown(self.body)
         self.sections_html = {
             key: render_markdown(getattr(self, key)) for key, _ in SECTIONS if getattr(self, key)
@@ -189,10 +135,6 @@ class WriteUp(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("practice:detail", kwargs={"slug": self.slug})
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == Status.PUBLISHED
 
     @property
     def evidence_description(self) -> str:
@@ -205,11 +147,6 @@ class WriteUp(models.Model):
             for key, heading in SECTIONS
             if self.sections_html.get(key)
         ]
-
-    def publish(self) -> None:
-        self.status = Status.PUBLISHED
-        if self.published_at is None:
-            self.published_at = timezone.now()
 
 
 class Comment(models.Model):

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from practice.importer import ImportedPost
-from practice.models import Comment, Status, WriteUp
+from practice.models import Comment, WriteUp
+from practice.publishing import Status
 
 
 @dataclass

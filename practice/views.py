@@ -10,7 +10,7 @@ from taggit.models import Tag
 from events import queries as events_queries
 from practice import queries
 from practice.forms import WriteUpForm
-from practice.models import EVIDENCE_LEVEL_DESCRIPTIONS, EvidenceLevel, Region, Status, WriteUp
+from practice.models import EVIDENCE_LEVEL_DESCRIPTIONS, EvidenceLevel, Region, WriteUp
 from practice.permissions import staff_required
 from practice.search.queries import similar_items
 from practice.search.views import similar_text
@@ -92,7 +92,7 @@ def _save_writeup(request: HttpRequest, form: WriteUpForm) -> WriteUp:
     if action == WriteUpForm.ACTION_PUBLISH:
         writeup.publish()
     elif action == WriteUpForm.ACTION_DRAFT:
-        writeup.status = Status.DRAFT
+        writeup.unpublish()
     with transaction.atomic():
         writeup.save()
         form.save_m2m()

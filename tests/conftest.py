@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from practice.models import Status, WriteUp
+from practice.models import WriteUp
+from practice.publishing import Status
 
 _counter = itertools.count(1)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from practice.models import Status, WriteUp
+from practice.models import WriteUp
+from practice.publishing import Status
 from practice.search.registry import SearchDocument, register
 from practice.search.text import html_to_text
 

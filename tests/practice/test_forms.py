@@ -2,7 +2,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from practice.models import Status, WriteUp
+from practice.models import WriteUp
+from practice.publishing import Status
 from tests.conftest import make_writeup
 
 pytestmark = pytest.mark.django_db

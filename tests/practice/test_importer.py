@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from practice.importer import is_orphan_caption, is_spam_paragraph, parse_page
-from practice.models import Comment, Status, WriteUp
+from practice.models import Comment, WriteUp
+from practice.publishing import Status
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from practice.models import Status
+from practice.publishing import Status
 from tests.conftest import make_writeup
 
 pytestmark = pytest.mark.django_db

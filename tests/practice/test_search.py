@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from practice.models import EvidenceLevel, Region, SearchLog, SearchWord, Status, Synonym
+from practice.models import EvidenceLevel, Region, SearchLog, SearchWord, Synonym
+from practice.publishing import Status
 from tests.conftest import make_writeup
 
 pytestmark = pytest.mark.django_db

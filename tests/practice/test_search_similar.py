@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from practice.models import Status, WriteUp
+from practice.models import WriteUp
+from practice.publishing import Status
 from tests.conftest import make_writeup
 
 pytestmark = pytest.mark.django_db

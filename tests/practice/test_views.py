@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from practice.models import EvidenceLevel, Region, Status
+from practice.models import EvidenceLevel, Region
+from practice.publishing import Status
 from tests.conftest import make_writeup
 
 pytestmark = pytest.mark.django_db

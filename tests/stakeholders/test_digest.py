@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from practice.models import Region, Status
+from practice.models import Region
+from practice.publishing import Status
 from stakeholders.digest import run as digest_run
 from stakeholders.digest.batch import digest_batch_send
 from stakeholders.digest.delivery import MAX_ATTEMPTS

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
-from practice.models import Status
+from practice.publishing import Status
 from stakeholders.models import Role, SubscriberStatus
 from stakeholders.tasks import digest_start
 from tests.conftest import make_writeup

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from events.importer import parse_event_page
 from events.services import meetings_import
 from practice.importer import looks_like_event_notes, parse_markdown, parse_page, read_folder
-from practice.models import Status
+from practice.publishing import Status
 from practice.services import writeups_import
 
 
