@@ -30,12 +30,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from practice.importer import (
-    _clean_lines,
-    _paragraphs,
+    READ_MORE,
+    clean_lines,
     derive_summary,
     derive_tags,
     looks_like_event_notes,
     paragraphs_to_markdown,
+    split_paragraphs,
 )
 
 # --- Dates -------------------------------------------------------------------------------
@@ -360,8 +361,6 @@ def find_speakers(paragraphs: list[str]) -> list[ImportedSpeaker]:
 
 # --- Pages -------------------------------------------------------------------------------
 
-_READ_MORE = re.compile(r"^\s*read more\s*[.…]*\s*$", re.IGNORECASE)
-
 
 def _header_half(line: str) -> str:
     words = line.split()
@@ -394,7 +393,7 @@ def _split_meetings(text: str) -> list[tuple[str, str, str, list[str]]]:
     lines = text.replace("\r\n", "\n").replace("\u00a0", " ").split("\n")
     segments: list[list[str]] = [[]]
     for line in lines:
-        if _READ_MORE.match(line):
+        if READ_MORE.match(line):
             segments.append([])
         else:
             segments[-1].append(line)
@@ -467,7 +466,7 @@ def parse_event_page(source: str, text: str) -> list[ImportedMeeting]:
     meetings: list[ImportedMeeting] = []
     cross_dates: dict[tuple[str, int], date] = {}
     for header, title, opening, lines in raw:
-        paragraphs = _paragraphs(_clean_lines(lines))
+        paragraphs = split_paragraphs(clean_lines(lines))
         # "The note of the first meeting is here": the link is lost, the series link replaces it.
         references = [m for p in paragraphs for m in _CROSS_REFERENCE.finditer(p)]
         paragraphs = [" ".join(_CROSS_REFERENCE.sub("", p).split()) for p in paragraphs]

@@ -12,9 +12,8 @@ from taggit.models import Tag
 
 from events.models import Event, EventNote, Series, Status
 from practice.models import Region, WriteUp
+from practice.queries import PAGE_SIZE
 from practice.search.queries import similar_items
-
-PAGE_SIZE = 20
 
 
 @dataclass(frozen=True)

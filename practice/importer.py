@@ -27,7 +27,7 @@ TITLE_LIMIT = 110
 
 # --- Site chrome -------------------------------------------------------------------------
 
-_READ_MORE = re.compile(r"^\s*read more\s*[.…]*\s*$", re.IGNORECASE)
+READ_MORE = re.compile(r"^\s*read more\s*[.…]*\s*$", re.IGNORECASE)
 _TRAILING_READ_MORE = re.compile(r"\s+read more\s*[.…]*\s*$", re.IGNORECASE)
 _COMMENT_FORM_START = re.compile(r"^\s*(leave a reply|leave a comment|post a comment)\b", re.I)
 _COMMENTS_HEADER = re.compile(
@@ -251,7 +251,7 @@ class ImportedPost:
         return f"import:{digest.hexdigest()}"
 
 
-def _paragraphs(lines: list[str]) -> list[str]:
+def split_paragraphs(lines: list[str]) -> list[str]:
     """Join lines into paragraphs; a bullet (U+2022 or a dash) starts its own paragraph."""
     paragraphs: list[str] = []
     current: list[str] = []
@@ -383,10 +383,11 @@ def _split_comment_blocks(lines: list[str]) -> list[str]:
     return ["\n\n".join(parts) for parts in comments if parts]
 
 
-def _clean_lines(lines: list[str]) -> list[str]:
+def clean_lines(lines: list[str]) -> list[str]:
+    """Lines with site chrome, "Read more" links and captions of lost images blanked."""
     cleaned = []
     for line in lines:
-        if _READ_MORE.match(line) or is_chrome_line(line):
+        if READ_MORE.match(line) or is_chrome_line(line):
             cleaned.append("")
             continue
         if line.strip() and is_orphan_caption(line):
@@ -409,7 +410,7 @@ def _build_post(
     source: str, title: str | None, lines: list[str], categories: list[str]
 ) -> ImportedPost | None:
     lines, comments, comment_note = _split_comments(lines)
-    paragraphs = _paragraphs(_clean_lines(lines))
+    paragraphs = split_paragraphs(clean_lines(lines))
     kept, spam = [], []
     for paragraph in paragraphs:
         (spam if is_spam_paragraph(paragraph) else kept).append(paragraph)
@@ -433,7 +434,7 @@ def _build_post(
 def _split_segments(lines: list[str]) -> list[list[str]]:
     segments, current = [], []
     for line in lines:
-        if _READ_MORE.match(line):
+        if READ_MORE.match(line):
             segments.append(current)
             current = []
         else:
@@ -511,7 +512,7 @@ def parse_markdown(source: str, text: str) -> list[ImportedPost]:
     title = meta.get("title") or (heading.group(1) if heading else "")
     if heading:
         text = text[: heading.start()] + text[heading.end() :]
-    plain = [p for p in _paragraphs(text.split("\n")) if not p.startswith("#")]
+    plain = [p for p in split_paragraphs(text.split("\n")) if not p.startswith("#")]
     kept = [p for p in plain if not is_spam_paragraph(p)]
     spam = [p for p in plain if is_spam_paragraph(p)]
     if not kept:
