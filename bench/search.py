@@ -138,7 +138,7 @@ def load(n_items: int, n_notes: int) -> None:
     from taggit.models import Tag
 
     from practice.models import WriteUp
-    from practice.search.index import index_rebuild
+    from search.index import index_rebuild
 
     rng = random.Random(SEED)
     sentences = corpus_sentences()
@@ -285,7 +285,7 @@ def run(repeat: int) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from practice.models import SearchEntry
+    from search.models import SearchEntry
 
     client = Client()
     results: dict[str, dict] = {}
@@ -350,7 +350,8 @@ def main() -> None:
     settings.DATABASES["default"].update(database)
     connection.settings_dict.update(database)
 
-    from practice.models import SearchEntry, WriteUp
+    from practice.models import WriteUp
+    from search.models import SearchEntry
 
     call_command("migrate", verbosity=0)
     # What is indexed, so an interrupted load is never mistaken for a finished one.

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "practice",
     "events",
     "stakeholders",
+    "search",
 ]
 
 MIDDLEWARE = [

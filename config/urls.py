@@ -18,7 +18,7 @@ urlpatterns = [
     path("", practice_views.home, name="home"),
     path("about/", practice_views.about, name="about"),
     path("practice/", include("practice.urls")),
-    path("search/", include("practice.search.urls")),
+    path("search/", include("search.urls")),
     path("events/", include("events.urls")),
     path("tags/<slug:slug>/", practice_views.tag_detail, name="tag"),
     path("updates/", include("stakeholders.urls")),

@@ -13,7 +13,7 @@ from taggit.models import Tag
 from events.models import Event, EventNote, Series, Status
 from practice.models import Region, WriteUp
 from practice.queries import PAGE_SIZE
-from practice.search.queries import similar_items
+from search.similar import similar_items
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """Events and event notes in search: how each becomes a search entry.
 
-Imported by EventsConfig.ready(); see practice/search/registry.py.
+Found by SearchConfig.ready(), as the admin finds admin.py; see search/registry.py.
 """
 
 from __future__ import annotations
 
 from events.models import Event, EventNote, Status
-from practice.search.registry import SearchDocument, register
-from practice.search.text import html_to_text
+from search.registry import SearchDocument, register
+from search.text import html_to_text
 
 
 def event_document(event: Event) -> SearchDocument | None:
@@ -28,10 +28,14 @@ def event_document(event: Event) -> SearchDocument | None:
 
 
 def note_document(note: EventNote) -> SearchDocument | None:
-    # A published note of a draft event must stay hidden, like everywhere else.
-    if not EventNote.objects.published().filter(pk=note.pk).exists():
-        return None
+    # A published note of a draft event must stay hidden, like everywhere else (as
+    # EventNote.objects.published() says), decided from the note and its event in memory:
+    # a rebuild reads them for thousands of notes at once.
     event = note.event
+    if note.status != Status.PUBLISHED or note.published_at is None:
+        return None
+    if event.status != Status.PUBLISHED:
+        return None
     return SearchDocument(
         title=note.title,
         summary=note.summary,

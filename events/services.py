@@ -12,7 +12,6 @@ from django.utils import timezone
 from events.importer import ImportedMeeting
 from events.models import Event, EventNote, KeyPoint, Series, Speaker, Status
 from practice.models import WriteUp
-from practice.search.index import entry_sync
 
 
 @dataclass
@@ -78,7 +77,10 @@ def note_save(
     related_writeups: list[WriteUp],
     related_notes: list[EventNote],
 ) -> EventNote:
-    """Save a note with everything that hangs off it, all or nothing."""
+    """Save a note with everything that hangs off it, all or nothing.
+
+    Search indexes it once, after the commit, key points and tags included (search/signals.py).
+    """
     with transaction.atomic():
         note.save()
         note.tags.set(tags)
@@ -86,8 +88,6 @@ def note_save(
         _replace_speakers(owner=note, speakers=speakers)
         note.related_writeups.set(related_writeups)
         note.related_notes.set([other for other in related_notes if other.pk != note.pk])
-        # Key points are bulk-created (no signals) after the note's own save: index again.
-        entry_sync(note)
     return note
 
 

@@ -19,8 +19,7 @@ from events.forms import (
 from events.models import Event, EventNote, Status
 from practice.models import Region
 from practice.permissions import staff_required
-from practice.search.queries import similar_items
-from practice.search.views import similar_text
+from search.similar import similar_items, similar_text
 
 
 def _list(request: HttpRequest, *, when: str) -> HttpResponse:

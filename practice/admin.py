@@ -5,8 +5,9 @@ from markdownx.admin import MarkdownxModelAdmin
 from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
-from practice.models import Comment, Synonym, WriteUp
+from practice.models import Comment, WriteUp
 from practice.plaintext import PlainTextModelForm, validate_one_line
+from search.models import Synonym
 
 # One row of synonyms is a handful of terms; a huge one would slow every search it expands.
 SYNONYM_TERMS_MAX_LENGTH = 1_000

@@ -166,7 +166,3 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment on {self.writeup}"
-
-
-# Search tables live in practice/search/ but belong to this app (and its migrations).
-from practice.search.models import SearchEntry, SearchLog, SearchWord, Synonym  # noqa: E402, F401

@@ -12,8 +12,7 @@ from practice import queries
 from practice.forms import WriteUpForm
 from practice.models import EVIDENCE_LEVEL_DESCRIPTIONS, EvidenceLevel, Region, WriteUp
 from practice.permissions import staff_required
-from practice.search.queries import similar_items
-from practice.search.views import similar_text
+from search.similar import similar_items, similar_text
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -12,6 +12,10 @@ from django.utils import timezone
 from practice.models import WriteUp
 from practice.publishing import Status
 
+# The search index is written when a transaction commits: run on_commit callbacks where
+# production would commit (autouse, for every test).
+from tests.search.commit import on_commit_as_in_production  # noqa: F401
+
 _counter = itertools.count(1)
 
 

@@ -15,6 +15,7 @@ from events.models import EventNote, Status
 from tests.conftest import make_writeup
 from tests.events.conftest import make_event, make_note
 from tests.events.test_views import _note_post
+from tests.search.commit import on_commit_as_in_production  # noqa: F401 - the index commits
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,10 @@ from django.utils import timezone
 from events.forms import EventForm, EventNoteForm
 from events.models import Event, EventNote
 from practice.forms import WriteUpForm
-from practice.models import SearchEntry, Synonym, WriteUp
+from practice.models import WriteUp
 from practice.plaintext import LengthValidator
-from practice.search import index
+from search import index
+from search.models import SearchEntry, Synonym
 from tests.conftest import make_writeup
 from tests.events.conftest import make_event
 from tests.events.test_views import _event_post, _note_post
@@ -171,7 +172,7 @@ def test_the_admin_enforces_the_same_limits(superuser_client):
     terms = "LD, " + ", ".join(["learning disability"] * 60)
     synonyms = Synonym.objects.count()
     response = superuser_client.post(
-        reverse("admin:practice_synonym_add"), {"terms": terms, "kind": "acronym"}
+        reverse("admin:search_synonym_add"), {"terms": terms, "kind": "acronym"}
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["terms"] == [_message(1_000, len(terms))]

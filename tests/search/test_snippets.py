@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from practice.search.snippets import snippet
+from search.snippets import snippet
 from tests.conftest import make_writeup
 
 

@@ -105,3 +105,12 @@ def test_writeup_page_shows_related_items_by_the_same_measure(client):
     assert "Hospital discharge lounge" not in related
     assert "(draft)" not in related
     assert "Peer support groups for carers" not in related
+
+
+def test_an_exclude_that_is_not_a_plain_number_is_ignored(client):
+    """Bug: "²" passed str.isdigit() and then int(), as did a 5,000-digit id: 500."""
+    _corpus()
+    for exclude in ["note:²", "writeup:" + "9" * 5000, "writeup:-1", ":1", "writeup:"]:
+        response = client.get(reverse("search:similar"), {"title": "carers", "exclude": exclude})
+        assert response.status_code == 200
+        assert "Peer support groups for carers" in response.content.decode()

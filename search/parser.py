@@ -1,8 +1,7 @@
-"""Parse what someone typed into a tsquery, safely.
+"""Parse what someone typed into a structure: clauses of alternatives, some negated.
 
-Supports words, "quoted phrases", OR between terms and -exclusions (of words or phrases).
-User text only ever reaches PostgreSQL as a bound parameter of plainto_tsquery or
-phraseto_tsquery, which ignore operator characters; the SQL around them is fixed text.
+Supports words, "quoted phrases", OR between terms and -exclusions (of words or phrases), with
+synonyms expanded. Nothing here knows SQL: `builder.tsquery` turns the structure into it.
 """
 
 from __future__ import annotations
@@ -10,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from practice.search.synonyms import SynonymMap, normalise_term
-from practice.search.text import strip_control
+from search.synonyms import SynonymMap, normalise_term
+from search.text import strip_control
 
 MAX_QUERY_LENGTH = 200
 # Longest synonym phrase looked for in the typed words, in words ("accident and emergency").
@@ -38,6 +37,8 @@ class Clause:
 
 @dataclass
 class ParsedQuery:
+    """Items match when every clause does. `text` is what was typed, cleaned."""
+
     text: str
     clauses: list[Clause]
     truncated: bool = False
@@ -45,19 +46,6 @@ class ParsedQuery:
     @property
     def is_empty(self) -> bool:
         return not self.clauses
-
-    def tsquery(self) -> tuple[str, list[str]]:
-        """SQL for the tsquery and its parameters; only call when not empty."""
-        parts, params = [], []
-        for clause in self.clauses:
-            alternatives = []
-            for alternative in clause.alternatives:
-                function = "phraseto_tsquery" if alternative.phrase else "plainto_tsquery"
-                alternatives.append(f"{function}('english', %s)")
-                params.append(alternative.text)
-            sql = "(" + " || ".join(alternatives) + ")"
-            parts.append(f"!!{sql}" if clause.negated else sql)
-        return "(" + " && ".join(parts) + ")", params
 
     def highlight_text(self) -> str:
         """Every word a snippet should mark: the alternatives searched for and what was

@@ -12,7 +12,10 @@ import re
 from django.db import connection
 from rapidfuzz.distance import Levenshtein
 
-from practice.search.synonyms import normalise_term
+from search.models import SearchWord
+from search.synonyms import normalise_term
+
+_WORD = SearchWord._meta.db_table
 
 MIN_WORD_LENGTH = 4
 MAX_WORDS_CHECKED = 4
@@ -44,7 +47,7 @@ def corrections(words: list[str]) -> dict[str, str]:
         params += [f"{word[0]}%", word[1:3], len(word) - limit, len(word) + limit]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT word, frequency FROM practice_searchword WHERE " + " OR ".join(conditions),
+            f"SELECT word, frequency FROM {_WORD} WHERE " + " OR ".join(conditions),
             params,
         )
         vocabulary = cursor.fetchall()

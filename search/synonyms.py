@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from practice.search.text import fold
+from search.models import Synonym
+from search.text import fold
 
 _EDGE_PUNCTUATION = ".,;:!?()[]{}<>'\"*“”‘’«»"
 
@@ -33,8 +34,6 @@ _last: tuple[tuple[str, ...], SynonymMap] | None = None
 
 
 def load_synonym_map() -> SynonymMap:
-    from practice.search.models import Synonym
-
     global _last
     rows = tuple(Synonym.objects.values_list("terms", flat=True))
     last = _last

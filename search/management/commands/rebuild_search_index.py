@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from practice.search.index import index_rebuild
+from search.index import index_rebuild
 
 
 class Command(BaseCommand):

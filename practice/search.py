@@ -1,11 +1,13 @@
-"""How each searchable model becomes a search entry. Imported once by PracticeConfig.ready()."""
+"""Write-ups in search: how each becomes a search entry, and the names of the regions and
+evidence levels that search filters by. Found by SearchConfig.ready() (see search/registry.py).
+"""
 
 from __future__ import annotations
 
-from practice.models import WriteUp
+from practice.models import EvidenceLevel, Region, WriteUp
 from practice.publishing import Status
-from practice.search.registry import SearchDocument, register
-from practice.search.text import html_to_text
+from search.registry import SearchDocument, register, register_labels
+from search.text import html_to_text
 
 
 def writeup_document(writeup: WriteUp) -> SearchDocument | None:
@@ -32,3 +34,6 @@ register(
     document=writeup_document,
     published=lambda: WriteUp.objects.published().prefetch_related("tags"),
 )
+# Events have regions too; both use practice's list.
+register_labels("region", Region.choices)
+register_labels("evidence", EvidenceLevel.choices)

@@ -1,38 +1,26 @@
-"""Writing search entries: one item after a save, or everything at once for a rebuild."""
+"""Writing search entries: the items a commit changed (see signals.py), or everything at once
+for a rebuild."""
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from django.db import DatabaseError, connection, models, transaction
-from django.utils import timezone
+from django.db import DatabaseError, connection, transaction
 
-from practice.search import registry
-from practice.search.registry import SearchDocument
-from practice.search.text import for_index, strip_control, vocabulary_words
+from search import registry
+from search.models import SearchEntry, SearchWord
+from search.registry import SearchDocument, SearchType
+from search.rows import entry_row
 
-# Snippets are cut from this much plain text; matches further in still count, unhighlighted.
-SNIPPET_TEXT_LENGTH = 3000
+# Items read and rows written per statement by the rebuild: its queries grow with the number
+# of batches, not of items.
 REBUILD_BATCH = 500
-
-# PostgreSQL refuses a tsvector whose lexemes and positions take 1 MB or more ("string is
-# too long for tsvector"): a saved write-up with a body of 100,000 distinct words failed to
-# index, and its save answered 500. So only the start of each part is indexed. Prose costs
-# 0.4 bytes a character, distinct made-up words 1.3 and one-letter words of a four-byte
-# script 4, so these parts (167,000 characters at most) fit with room to spare. Text made to
-# cost more still (distinct hyphenated pairs of such letters, whose closed forms are indexed
-# too: 7 bytes a character) is written again with its sections and body halved until it fits
-# (_shortened). Words further into a huge body are not found; no real item has one (the
-# largest demo body is 8,066 characters, and the forms keep bodies under 50,000).
-INDEX_TITLE_LENGTH = 1_000
-INDEX_SUMMARY_LENGTH = 5_000  # the summary and the tag names
-INDEX_SECTION_LENGTH = 20_000  # each structured section, key point or question
-INDEX_SECTIONS_LENGTH = 60_000  # all of them, with the organisation
-INDEX_BODY_LENGTH = 100_000
 _PROGRAM_LIMIT_EXCEEDED = "54000"
 
+_ENTRY = SearchEntry._meta.db_table
+_WORD = SearchWord._meta.db_table
 _COLUMNS = (
     "kind, object_id, url, title, summary, date, year, organisation, region, evidence_level, "
     "tags, tag_names, text, words, vector, rank_vector"
@@ -40,10 +28,10 @@ _COLUMNS = (
 # Vectors are built by PostgreSQL from the row's parts; weights A title, B summary and tags,
 # C sections and organisation, D body. The small rank vector is for ordering only. Both also
 # hold the item's filter values as unparsed lexemes ("r:london", "t:carers": see
-# filter_lexemes) so that a query with filters is one GIN lookup, not a GIN lookup plus a
-# scan of every match.
+# rows.filter_lexemes) so that a query with filters is one GIN lookup, not a GIN lookup plus
+# a scan of every match.
 _UPSERT = f"""
-INSERT INTO practice_searchentry ({_COLUMNS})
+INSERT INTO {_ENTRY} ({_COLUMNS})
 SELECT u.kind, u.object_id, u.url, u.title, u.summary, u.date, u.year, u.organisation,
        u.region, u.evidence_level, u.tags, u.tag_names, u.text, u.words,
        setweight(to_tsvector('english', u.title_ix), 'A')
@@ -68,64 +56,11 @@ ON CONFLICT (kind, object_id) DO UPDATE SET
 """
 
 
-def _row(kind: str, object_id: int, doc: SearchDocument) -> dict:
-    title = strip_control(doc.title[:INDEX_TITLE_LENGTH])
-    summary = strip_control(doc.summary[:INDEX_SUMMARY_LENGTH])
-    tag_names = [strip_control(name) for _, name in doc.tags]
-    sections = " ".join(strip_control(part[:INDEX_SECTION_LENGTH]) for part in doc.sections)
-    sections = sections[:INDEX_SECTIONS_LENGTH]
-    body = strip_control(doc.body[:INDEX_BODY_LENGTH])
-    organisation = strip_control(doc.organisation[:INDEX_TITLE_LENGTH])
-    full_text = " ".join(part for part in (summary, sections, body) if part)
-    date = timezone.localtime(doc.date)
-    return {
-        "kind": kind,
-        "object_id": object_id,
-        "url": doc.url,
-        "title": title,
-        "summary": summary,
-        "date": date.isoformat(),
-        "year": date.year,
-        "organisation": organisation,
-        "region": doc.region or "",
-        "evidence_level": doc.evidence_level,
-        "tags": [slug for slug, _ in doc.tags],
-        "tag_names": tag_names,
-        "text": full_text[:SNIPPET_TEXT_LENGTH],
-        "words": vocabulary_words(f"{title} {full_text} {' '.join(tag_names)}"),
-        "title_ix": for_index(title),
-        "summary_ix": for_index(f"{summary} {' '.join(tag_names)}"[:INDEX_SUMMARY_LENGTH]),
-        "sections_ix": for_index(f"{sections} {organisation}"),
-        "body_ix": for_index(body),
-        "filters": filter_lexemes(
-            kind=kind,
-            region=doc.region or "",
-            evidence_level=doc.evidence_level,
-            year=date.year,
-            tags=[slug for slug, _ in doc.tags],
-        ),
-    }
-
-
-def filter_lexemes(
-    *, kind: str, region: str, evidence_level: int | None, year: int, tags: list[str]
-) -> list[str]:
-    """Lexemes no English text produces (they hold a colon), one per filter value."""
-    lexemes = [f"k:{kind}", f"y:{year}"]
-    if region:
-        lexemes.append(f"r:{region}")
-    if evidence_level:
-        lexemes.append(f"e:{evidence_level}")
-    lexemes += [f"t:{slug}" for slug in tags]
-    return lexemes
-
-
 def _words_add(cursor, words: list[str]) -> None:
     if words:
         cursor.execute(
-            "INSERT INTO practice_searchword (word, frequency)"
-            " SELECT w, 1 FROM unnest(%s::text[]) w"
-            " ON CONFLICT (word) DO UPDATE SET frequency = practice_searchword.frequency + 1",
+            f"INSERT INTO {_WORD} (word, frequency) SELECT w, 1 FROM unnest(%s::text[]) w"
+            f" ON CONFLICT (word) DO UPDATE SET frequency = {_WORD}.frequency + 1",
             [sorted(words)],
         )
 
@@ -133,25 +68,32 @@ def _words_add(cursor, words: list[str]) -> None:
 def _words_remove(cursor, words: list[str]) -> None:
     if words:
         cursor.execute(
-            "UPDATE practice_searchword SET frequency = frequency - 1 WHERE word = ANY(%s::text[])",
+            f"UPDATE {_WORD} SET frequency = frequency - 1 WHERE word = ANY(%s::text[])",
             [sorted(words)],
         )
         cursor.execute(
-            "DELETE FROM practice_searchword WHERE frequency <= 0 AND word = ANY(%s::text[])",
+            f"DELETE FROM {_WORD} WHERE frequency <= 0 AND word = ANY(%s::text[])",
             [sorted(words)],
         )
 
 
-def entry_sync(instance: models.Model) -> None:
-    """Make the index agree with `instance`: add or refresh it if published, else remove it."""
-    search_type = registry.type_for(instance)
-    if search_type is None:
-        return
-    document = search_type.document(instance)
-    if document is None:
-        entry_remove(kind=search_type.kind, object_id=instance.pk)
-        return
-    row = _row(search_type.kind, instance.pk, document)
+def entries_sync(search_type: SearchType, object_ids: Iterable[int]) -> None:
+    """Make the index agree with the database for these items of one type: each published one
+    written once, from one read of them all; the others (drafts, deleted) removed."""
+    object_ids = sorted(set(object_ids))
+    found = {item.pk: item for item in search_type.published().filter(pk__in=object_ids)}
+    for object_id in object_ids:
+        item = found.get(object_id)
+        document = search_type.document(item) if item is not None else None
+        if document is None:
+            entry_remove(kind=search_type.kind, object_id=object_id)
+        else:
+            entry_write(search_type.kind, object_id, document)
+
+
+def entry_write(kind: str, object_id: int, document: SearchDocument) -> None:
+    """Add or refresh one entry, and the vocabulary by the difference in its words."""
+    row = entry_row(kind, object_id, document)
     while True:
         try:
             _entry_write(row)
@@ -163,7 +105,7 @@ def entry_sync(instance: models.Model) -> None:
 def _entry_write(row: dict) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "SELECT words FROM practice_searchentry WHERE kind = %s AND object_id = %s FOR UPDATE",
+            f"SELECT words FROM {_ENTRY} WHERE kind = %s AND object_id = %s FOR UPDATE",
             [row["kind"], row["object_id"]],
         )
         found = cursor.fetchone()
@@ -193,7 +135,7 @@ def _shortened(row: dict, error: DatabaseError) -> dict:
 def entry_remove(*, kind: str, object_id: int) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "DELETE FROM practice_searchentry WHERE kind = %s AND object_id = %s RETURNING words",
+            f"DELETE FROM {_ENTRY} WHERE kind = %s AND object_id = %s RETURNING words",
             [kind, object_id],
         )
         found = cursor.fetchone()
@@ -207,7 +149,7 @@ def entries_bulk_insert(rows: Iterable[tuple[str, int, SearchDocument]]) -> int:
     written = 0
     with connection.cursor() as cursor:
         for kind, object_id, document in rows:
-            batch.append(_row(kind, object_id, document))
+            batch.append(entry_row(kind, object_id, document))
             if len(batch) >= REBUILD_BATCH:
                 _batch_write(cursor, batch)
                 written += len(batch)
@@ -236,24 +178,27 @@ def _batch_write(cursor, rows: list[dict]) -> None:
 
 def vocabulary_rebuild() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM practice_searchword")
+        cursor.execute(f"DELETE FROM {_WORD}")
         cursor.execute(
-            "INSERT INTO practice_searchword (word, frequency)"
-            " SELECT w, count(*) FROM practice_searchentry, unnest(words) w GROUP BY w"
+            f"INSERT INTO {_WORD} (word, frequency)"
+            f" SELECT w, count(*) FROM {_ENTRY}, unnest(words) w GROUP BY w"
         )
 
 
-def _published_documents():
+def _published_documents() -> Iterator[tuple[str, int, SearchDocument]]:
     """Every published item's document, the types interleaved in proportion to their sizes.
 
     A word found in more than COUNT_CAP items is ranked and faceted from its first matches in
     table order: rows written one type after another would make that sample all write-ups,
-    and the type facet would offer no events or notes.
+    and the type facet would offer no events or notes. Each type is read REBUILD_BATCH items
+    at a time, what its documents need prefetched per batch (see SearchType.published).
     """
     streams = []
     for search_type in registry.types():
         published = search_type.published()
-        streams.append((search_type, published.count(), published.iterator(REBUILD_BATCH)))
+        streams.append(
+            (search_type, published.count(), published.iterator(chunk_size=REBUILD_BATCH))
+        )
     total = sum(count for _, count, _ in streams) or 1
     while streams:
         for stream in list(streams):
@@ -272,7 +217,7 @@ def index_rebuild() -> int:
     """Replace every entry and the vocabulary from the published content; returns the count."""
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM practice_searchentry")
+            cursor.execute(f"DELETE FROM {_ENTRY}")
         written = entries_bulk_insert(_published_documents())
         vocabulary_rebuild()
     return written

@@ -1,4 +1,9 @@
-"""Search tables. Imported by `practice/models.py`, so they belong to the practice app."""
+"""Search tables.
+
+They were created by the practice app and keep its table names (`db_table`): moving them here
+changed Django's state only, so an existing install keeps its index, log and synonyms (see
+migrations/0001_initial.py).
+"""
 
 from __future__ import annotations
 
@@ -38,9 +43,9 @@ class SearchEntry(models.Model):
     pointers to draw the capped sample of COUNT_CAP from. So `vector` is indexed in
     SEARCH_BUCKETS partial indexes, one per `bucket`, which the sample reads smallest first
     until it has enough: a word in a third of the items is read from the first 1/32 of the
-    entries, a rare one from all of them. `vector` is kept in the row (see migration 0005),
-    because phrases check each candidate's word positions and fetching the vector out of line
-    costs three times as much.
+    entries, a rare one from all of them. `vector` is kept in the row (see practice's migration
+    0005), because phrases check each candidate's word positions and fetching the vector out of
+    line costs three times as much.
     """
 
     kind = models.CharField(max_length=16)
@@ -55,7 +60,7 @@ class SearchEntry(models.Model):
     evidence_level = models.PositiveSmallIntegerField(null=True, blank=True)
     tags = ArrayField(models.CharField(max_length=120), default=list, blank=True)
     tag_names = ArrayField(models.CharField(max_length=120), default=list, blank=True)
-    # Plain text for snippets and the naive benchmark baseline, capped (see documents.py).
+    # Plain text for snippets and the naive benchmark baseline, capped (see rows.py).
     text = models.TextField(blank=True)
     # Distinct words of the item, so the did-you-mean vocabulary can be updated by difference.
     words = ArrayField(models.CharField(max_length=40), default=list, blank=True)
@@ -68,6 +73,7 @@ class SearchEntry(models.Model):
     )
 
     class Meta:
+        db_table = "practice_searchentry"
         verbose_name_plural = "search entries"
         constraints = [
             models.UniqueConstraint(fields=["kind", "object_id"], name="searchentry_one_per_item"),
@@ -93,6 +99,7 @@ class SearchWord(models.Model):
     frequency = models.PositiveIntegerField(default=0)
 
     class Meta:
+        db_table = "practice_searchword"
         indexes = [
             models.Index(
                 fields=["word"], name="searchword_prefix", opclasses=["varchar_pattern_ops"]
@@ -125,6 +132,7 @@ class Synonym(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "practice_synonym"
         ordering = ["terms"]
         constraints = [
             models.CheckConstraint(condition=Q(terms__contains=","), name="synonym_has_two_terms")
@@ -146,6 +154,7 @@ class SearchLog(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        db_table = "practice_searchlog"
         indexes = [models.Index(fields=["query"], name="searchlog_query")]
 
     def __str__(self) -> str:

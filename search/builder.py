@@ -1,0 +1,160 @@
+"""SQL for a search: the parsed query and the filters as one GIN-indexable condition, read
+bucket by bucket, and the statements for a page of hits.
+
+User text only ever reaches PostgreSQL as a bound parameter of plainto_tsquery or
+phraseto_tsquery, which ignore operator characters; the SQL around them is fixed text. Filter
+values were checked by SearchForm and are bound parameters too. Everything reads the one
+search entry table, which only ever holds published items, so nothing here needs to know
+about drafts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from search import results
+from search.models import SEARCH_BUCKETS, SearchEntry
+from search.parser import ParsedQuery
+from search.results import HIT_COLUMNS, SearchFilters
+from search.rows import filter_lexemes
+
+if TYPE_CHECKING:
+    from search.facets import FacetSQL
+
+ENTRY = SearchEntry._meta.db_table
+
+# The lexemes of the words to mark in snippets, computed once per page.
+STEMS_SQL = "tsvector_to_array(to_tsvector('english', %s))"
+
+# The planner estimates GIN matches badly (an unknown word looks common) and then walks the
+# table or the date index, reading every full vector. For a capped sample, and for pages of at
+# most COUNT_CAP matches, the GIN bitmaps of the buckets are the right plan, read one after
+# another: no vector is read unless a phrase needs positions.
+# Also: the only write is the search log, which need not wait for the WAL to reach disk
+# (a crash may lose the last few log rows, never content). And capped samples that still come
+# from a sequential scan (no words, only filters) must start at the table's first page: with
+# synchronised scans, on for tables over a quarter of shared_buffers, PostgreSQL may join
+# another scan midway and identical requests would show different facet counts.
+PLANNER_BITMAP_ONLY = (
+    "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),"
+    " set_config('synchronous_commit', 'off', true),"
+    " set_config('synchronize_seqscans', 'off', true),"
+    " set_config('max_parallel_workers_per_gather', '0', true)"
+)
+PLANNER_DEFAULT = (
+    "SELECT set_config('enable_seqscan', 'on', true), set_config('enable_indexscan', 'on', true)"
+)
+
+
+def tsquery(parsed: ParsedQuery) -> tuple[str, list[str]]:
+    """SQL for the query's tsquery and its parameters; only for a query that is not empty."""
+    parts, params = [], []
+    for clause in parsed.clauses:
+        alternatives = []
+        for alternative in clause.alternatives:
+            function = "phraseto_tsquery" if alternative.phrase else "plainto_tsquery"
+            alternatives.append(f"{function}('english', %s)")
+            params.append(alternative.text)
+        sql = "(" + " || ".join(alternatives) + ")"
+        parts.append(f"!!{sql}" if clause.negated else sql)
+    return "(" + " && ".join(parts) + ")", params
+
+
+def filters_tsquery(filters: SearchFilters, *, without: str = "") -> str | None:
+    """The filters as tsquery text over the filter lexemes of search entries, optionally
+    leaving one dimension out (for facets); None when nothing is filtered. Passed as a bound
+    parameter."""
+    lexemes = filter_lexemes(
+        kind=filters.kind if without != "kind" else "",
+        region=filters.region if without != "region" else "",
+        evidence_level=filters.evidence if without != "evidence" else None,
+        year=filters.year if without != "year" else None,
+        tags=filters.tags,
+    )
+    return " & ".join(f"'{lexeme}'" for lexeme in lexemes) or None
+
+
+def match(column: str, parsed: ParsedQuery, filter_query: str | None) -> tuple[str, list]:
+    """One GIN-indexable condition for the query and the filters together."""
+    if parsed.is_empty:
+        if filter_query is None:
+            return "TRUE", []
+        return f"e.{column} @@ %s::tsquery", [filter_query]
+    q_sql, q_params = tsquery(parsed)
+    if filter_query is None:
+        return f"e.{column} @@ {q_sql}", q_params
+    return f"e.{column} @@ ({q_sql} && %s::tsquery)", [*q_params, filter_query]
+
+
+def bucketed(columns: str, where: str, params: list) -> tuple[str, list]:
+    """Entries matching `where`, one bucket after another (see SearchEntry), so that a LIMIT
+    over them stops reading the full-vector indexes as soon as it has enough."""
+    branches = " UNION ALL ".join(
+        f"(SELECT {columns} FROM {ENTRY} e WHERE e.bucket = {k} AND {where})"
+        for k in range(SEARCH_BUCKETS)
+    )
+    return branches, params * SEARCH_BUCKETS
+
+
+def newest_page(
+    parsed: ParsedQuery, filters: SearchFilters, page: int, *, dense: bool
+) -> tuple[str, list]:
+    """One page, newest first: browsing without a query, or a search sorted by date. Rows of
+    HIT_COLUMNS, the text (NULL when browsing) and, for a search, the stems to mark.
+
+    `dense`: more than COUNT_CAP matches, so walking the date index finds a page quickly
+    (run PLANNER_DEFAULT first); otherwise every match is read from the indexes and sorted.
+    """
+    offset = (page - 1) * results.PAGE_SIZE
+    filter_query = filters_tsquery(filters)
+    if parsed.is_empty:
+        # Filter lexemes are in the small vector too, which is cheap to check row by row.
+        where, params = match("rank_vector", parsed, filter_query)
+        return (
+            f"SELECT {HIT_COLUMNS}, NULL FROM {ENTRY} e WHERE {where} "
+            "ORDER BY e.date DESC, e.id DESC LIMIT %s OFFSET %s",
+            [*params, results.PAGE_SIZE, offset],
+        )
+    where, params = match("vector", parsed, filter_query)
+    if dense:
+        matches = f"SELECT e.id, e.date FROM {ENTRY} e WHERE {where}"
+    else:
+        matches, params = bucketed("e.id, e.date", where, params)
+    return (
+        f"WITH top AS (SELECT e.id, row_number() OVER () AS position FROM ("
+        f"SELECT e.id FROM ({matches}) e "
+        "ORDER BY e.date DESC, e.id DESC LIMIT %s OFFSET %s) e) "
+        f"SELECT {HIT_COLUMNS}, e.text, {STEMS_SQL} FROM top "
+        f"JOIN {ENTRY} e ON e.id = top.id ORDER BY top.position",
+        [*params, results.PAGE_SIZE, offset, parsed.highlight_text()],
+    )
+
+
+def relevance_page(parsed: ParsedQuery, page: int, facets: FacetSQL) -> tuple[str, list]:
+    """Facets and one page of hits ranked by relevance, from one capped sample in one query.
+
+    Ranking is ts_rank on the small title/summary/tags vector of the sampled matches, so
+    title matches come first and body-only matches (rank 0) follow, newest first. Up to
+    COUNT_CAP matches that is every match, ranked exactly; past it (a word in most items)
+    the best of the first COUNT_CAP the index yields, which bounds the work. Normalisation 1
+    divides by 1 + log(length), so short precise items are not buried by long ones.
+
+    Each row: the facet rows as JSON and the stems (the same on every row), then the hit.
+    """
+    q_sql, q_params = tsquery(parsed)
+    return (
+        "WITH " + ", ".join(facets.ctes) + f", top AS (SELECT s.id, row_number() OVER (ORDER BY "
+        f"ts_rank(s.rank_vector, {q_sql}, 1) DESC, s.date DESC, s.id DESC) AS position "
+        f"FROM {facets.main} s ORDER BY position LIMIT %s OFFSET %s) "
+        f"SELECT facets.rows, facets.stems, page.* FROM (SELECT (SELECT json_agg(f) FROM "
+        f"({facets.union}) f)::text AS rows, {STEMS_SQL} AS stems) facets LEFT JOIN LATERAL "
+        f"(SELECT {HIT_COLUMNS}, e.text, top.position FROM top "
+        f"JOIN {ENTRY} e ON e.id = top.id) page ON TRUE ORDER BY page.position",
+        [
+            *facets.params,
+            *q_params,
+            results.PAGE_SIZE,
+            (page - 1) * results.PAGE_SIZE,
+            parsed.highlight_text(),
+        ],
+    )

@@ -1,0 +1,161 @@
+"""What a search asks for and what it finds: filters, hits, facet values, a page of results.
+
+The limits live here because the types show them ("1,000+"): other modules read them as
+`results.COUNT_CAP`, so that a test can lower them in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import quote
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
+
+from search import registry
+from search.parser import ParsedQuery
+from search.snippets import snippet
+
+PAGE_SIZE = 20
+# Counting tens of thousands of matches costs as much as ranking them; nobody needs the
+# exact figure past this, so counts (and facet counts) stop here and show "1,000+".
+COUNT_CAP = 1000
+MAX_PAGE = COUNT_CAP // PAGE_SIZE
+MAX_TAG_FILTERS = 5
+SORTS = ("relevance", "newest")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Checked values only (see forms.SearchForm): known kinds, regions and levels, years,
+    and tag slugs of letters, digits and hyphens."""
+
+    kind: str = ""
+    tags: tuple[str, ...] = ()
+    region: str = ""
+    evidence: int | None = None
+    year: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.kind or self.tags or self.region or self.evidence or self.year)
+
+
+@dataclass
+class Hit:
+    kind: str
+    url: str
+    title: str
+    summary: str
+    date: datetime
+    organisation: str
+    region: str
+    evidence_level: int | None
+    # (url, name) of each tag.
+    tag_links: list[tuple[str, str]]
+    snippet: SafeString | str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return registry.kind_label(self.kind)
+
+    # The card's two dates, formatted here: the template |date filter costs five times more,
+    # which is a millisecond a results page.
+    @cached_property
+    def _local_date(self) -> datetime:
+        return timezone.localtime(self.date)
+
+    @property
+    def date_iso(self) -> str:
+        return self._local_date.isoformat()
+
+    @property
+    def date_label(self) -> str:
+        """As the |date:"j F Y" filter writes it: 4 March 2025."""
+        date = self._local_date
+        return f"{date.day} {MONTHS[date.month]} {date.year}"
+
+    @property
+    def region_label(self) -> str:
+        return registry.labels("region").get(self.region, "")
+
+    @property
+    def evidence_label(self) -> str:
+        return registry.labels("evidence").get(str(self.evidence_level), "")
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    capped: bool
+    selected: bool
+    url: str = ""
+
+    @property
+    def count_display(self) -> str:
+        # A sample of COUNT_CAP + 1 can put them all under one value: still "1,000+".
+        return f"{min(self.count, COUNT_CAP):,}+" if self.capped else f"{self.count:,}"
+
+
+@dataclass
+class SearchResults:
+    query: ParsedQuery
+    filters: SearchFilters
+    sort: str
+    page: int
+    hits: list[Hit]
+    total: int
+    capped: bool
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    suggestion: str | None = None
+    duration_ms: int = 0
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * PAGE_SIZE < self.total and self.page < MAX_PAGE
+
+    @property
+    def total_display(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.capped else f"{self.total:,}"
+
+
+# What every read of hits selects, in the order hits_from_rows expects, followed by the text
+# to cut a snippet from (NULL: show the summary).
+HIT_COLUMNS = (
+    "e.kind, e.url, e.title, e.summary, e.date, e.organisation, e.region, "
+    "e.evidence_level, e.tags, e.tag_names"
+)
+
+
+def hits_from_rows(rows, stems: list[str] | None = None) -> list[Hit]:
+    """Hits from rows of HIT_COLUMNS and a text, marking words with the given lexemes."""
+    # Tag pages' URLs differ only in the slug: one reverse() per page, not one per tag.
+    tag_prefix = reverse("tag", args=["slug"]).removesuffix("slug/")
+    return [
+        Hit(
+            kind=row[0],
+            url=row[1],
+            title=row[2],
+            summary=row[3],
+            date=row[4],
+            organisation=row[5],
+            region=row[6],
+            evidence_level=row[7],
+            tag_links=[
+                (f"{tag_prefix}{quote(slug)}/", name)
+                for slug, name in zip(row[8], row[9], strict=False)
+            ],
+            snippet=snippet(row[10], stems or ()) if row[10] is not None else row[3],
+        )
+        for row in rows
+    ]
