@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "practice",
     "events",
     "stakeholders",
+    # The project package: pages and commands that read every content type.
+    "config",
     "search",
 ]
 

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from django.views.static import serve
 
+from config import views
 from config.forms import SignInForm
 from events.sitemaps import EventNoteSitemap, EventSitemap
 from practice import uploads
@@ -15,12 +16,12 @@ from practice.sitemaps import WriteUpSitemap
 sitemaps = {"practice": WriteUpSitemap, "events": EventSitemap, "event-notes": EventNoteSitemap}
 
 urlpatterns = [
-    path("", practice_views.home, name="home"),
+    path("", views.home, name="home"),
     path("about/", practice_views.about, name="about"),
     path("practice/", include("practice.urls")),
     path("search/", include("search.urls")),
     path("events/", include("events.urls")),
-    path("tags/<slug:slug>/", practice_views.tag_detail, name="tag"),
+    path("tags/<slug:slug>/", views.tag_detail, name="tag"),
     path("updates/", include("stakeholders.urls")),
     path(
         "sign-in/",

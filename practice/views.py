@@ -2,29 +2,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 from taggit.models import Tag
 
-from events import queries as events_queries
 from practice import queries
 from practice.forms import WriteUpForm
 from practice.models import EVIDENCE_LEVEL_DESCRIPTIONS, EvidenceLevel, Region, WriteUp
 from practice.permissions import staff_required
 from search.similar import similar_items, similar_text
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "home.html",
-        {
-            "latest_writeups": WriteUp.objects.published().for_listing()[:6],
-            "popular_tags": queries.popular_tags(limit=16),
-            **events_queries.home_panels(),
-        },
-    )
 
 
 def about(request: HttpRequest) -> HttpResponse:
@@ -66,20 +53,6 @@ def related_items(writeup: WriteUp):
     tags = " ".join(tag.name for tag in writeup.tags.all())
     return similar_items(
         text=f"{writeup.title} {writeup.summary} {tags}", exclude=("writeup", writeup.pk), limit=4
-    )
-
-
-def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    tag = get_object_or_404(Tag, slug=slug)
-    filters = queries.WriteUpFilters(tag=tag.slug)
-    page = queries.writeup_page(request.user, filters, request.GET.get("page"))
-    tagged_events = events_queries.tagged(tag)
-    nothing_public = not (page.object_list or tagged_events["events"] or tagged_events["notes"])
-    if nothing_public and page.number == 1 and not request.user.is_staff:
-        # A tag used only by drafts must not reveal that the drafts exist.
-        raise Http404("No published write-ups use this tag.")
-    return render(
-        request, "practice/tag_detail.html", {"tag": tag, "page_obj": page, **tagged_events}
     )
 
 

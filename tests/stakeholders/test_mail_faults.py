@@ -76,7 +76,7 @@ def test_replies_do_not_wait_for_a_slow_relay_or_depend_on_the_address(client, s
     and for an unknown one ~27 ms, which told anyone who subscribes."""
     make_subscriber(email="known@example.org", topics=("carers",))
     with SmtpSink() as sink:
-        sink.handler.delay = 1.0
+        sink.handler.delay = 2.0
         point_django_at(settings, sink)
         replies: dict[str, list] = {"known": [], "unknown": []}
         for n in range(3):
@@ -85,10 +85,11 @@ def test_replies_do_not_wait_for_a_slow_relay_or_depend_on_the_address(client, s
             for who, email in (("known", "known@example.org"), ("unknown", f"new{n}@example.org")):
                 replies[who].append(_timed(client, "/updates/link/", {"email": email}, n))
                 replies[who].append(_timed(client, "/updates/", signup_data(email=email), n + 100))
-        # Same status, same page, and no reply waited for the relay's full second.
+        # Same status, same page, and no reply waited for the relay's two seconds (generous
+        # margins: a loaded machine must not fail this, a mail sent in the request must).
         assert {r for _, r in replies["known"]} == {r for _, r in replies["unknown"]}
         known = statistics.median(t for t, _ in replies["known"])
         unknown = statistics.median(t for t, _ in replies["unknown"])
-        assert max(t for who in replies for t, _ in replies[who]) < 0.5
-        assert abs(known - unknown) < 0.25
+        assert max(t for who in replies for t, _ in replies[who]) < 1.5
+        assert abs(known - unknown) < 0.5
         assert sink.messages == []

@@ -1,0 +1,38 @@
+"""Pages that show every content type. They live in the project package, where every type is
+read, so that practice/ never imports events/ (events/ may use practice/, not the reverse)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from taggit.models import Tag
+
+from events import queries as events_queries
+from practice import queries
+from practice.models import WriteUp
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "home.html",
+        {
+            "latest_writeups": WriteUp.objects.published().for_listing()[:6],
+            "popular_tags": queries.popular_tags(limit=16),
+            **events_queries.home_panels(),
+        },
+    )
+
+
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    tag = get_object_or_404(Tag, slug=slug)
+    filters = queries.WriteUpFilters(tag=tag.slug)
+    page = queries.writeup_page(request.user, filters, request.GET.get("page"))
+    tagged_events = events_queries.tagged(tag)
+    nothing_public = not (page.object_list or tagged_events["events"] or tagged_events["notes"])
+    if nothing_public and page.number == 1 and not request.user.is_staff:
+        # A tag used only by drafts must not reveal that the drafts exist.
+        raise Http404("No published write-ups use this tag.")
+    return render(
+        request, "practice/tag_detail.html", {"tag": tag, "page_obj": page, **tagged_events}
+    )
