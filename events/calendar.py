@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -33,6 +33,7 @@ from events.models import Event
 from practice.plaintext import as_one_line
 
 PRODID = "-//Wheelhouse//Events//EN"
+_YEAR = timedelta(days=366)
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +139,12 @@ def _calendar(built: list[tuple[Event, icalendar.Event]], *, name: str) -> icale
     for _, component in built:
         calendar.add_component(component)
     if built:
-        first = min(event.starts_at for event, _ in built).date() - timedelta(days=366)
-        last = max(event.finishes_at for event, _ in built).date() + timedelta(days=366)
-        calendar.add_missing_timezones(first_date=first, last_date=last)
+        # A year either side for the clock changes, kept clear of the ends of the calendar
+        # (icalendar adds offsets of its own: an event in 9999 overflowed).
+        first = min(event.starts_at for event, _ in built).date()
+        last = max(event.finishes_at for event, _ in built).date()
+        calendar.add_missing_timezones(
+            first_date=max(first, date.min + 3 * _YEAR) - _YEAR,
+            last_date=min(last, date.max - 3 * _YEAR) + _YEAR,
+        )
     return calendar

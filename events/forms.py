@@ -14,6 +14,8 @@ from practice.models import WriteUp
 from practice.plaintext import OneLineTextarea, PlainTextForm, PlainTextModelForm
 
 MAX_KEY_POINTS = 30
+# Meetings that anyone could note or attend; year 9999 is a typo, not an event.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 MAX_LINKS = 20
 _LIST_MARKER = re.compile(r"^\s*(?:[•*·–—-]|\d+[.)])\s*")
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -125,6 +127,20 @@ class EventForm(PlainTitleMixin, PlainTextModelForm):
             )
             return existing.name
         return name
+
+    def _plausible(self, name: str):
+        moment = self.cleaned_data[name]
+        if moment and not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            raise forms.ValidationError(
+                f"Enter a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
+            )
+        return moment
+
+    def clean_starts_at(self):
+        return self._plausible("starts_at")
+
+    def clean_ends_at(self):
+        return self._plausible("ends_at")
 
     def clean(self) -> dict:
         cleaned = super().clean()

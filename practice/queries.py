@@ -11,6 +11,7 @@ from taggit.models import Tag
 from practice.models import EvidenceLevel, Region, WriteUp
 
 PAGE_SIZE = 20
+_EVIDENCE_VALUES = {str(value) for value in EvidenceLevel.values}
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,8 @@ class WriteUpFilters:
         return cls(
             tag=params.get("tag", "")[:100],
             region=region if region in Region.values else "",
-            evidence=int(evidence)
-            if evidence.isdigit() and int(evidence) in EvidenceLevel.values
-            else None,
+            # Compared as text: "²".isdigit() is true, but int() refuses it.
+            evidence=int(evidence) if evidence in _EVIDENCE_VALUES else None,
             q=" ".join(params.get("q", "").replace("\x00", "").split())[:200],
         )
 

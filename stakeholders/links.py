@@ -43,4 +43,13 @@ def manage_links(subscriber: Subscriber) -> dict[str, str]:
 
 
 def recipient(subscriber: Subscriber) -> str:
-    return formataddr((subscriber.name, subscriber.email)) if subscriber.name else subscriber.email
+    """The To address, with the name when there is one. formataddr refuses a non-ASCII
+    domain (exämple.org), so the domain travels as punycode, as mail servers expect."""
+    if not subscriber.name:
+        return subscriber.email
+    local, _, domain = subscriber.email.rpartition("@")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return subscriber.email  # not a domain IDNA can write: send without the name
+    return formataddr((subscriber.name, f"{local}@{domain}"))
