@@ -13,15 +13,13 @@ from search.text import html_to_text
 def event_document(event: Event) -> SearchDocument | None:
     if event.status != Status.PUBLISHED or event.published_at is None:
         return None
-    return SearchDocument(
-        title=event.title,
+    return SearchDocument.of(
+        event,
         summary=html_to_text(event.description_html)[:300],
-        url=event.get_absolute_url(),
         # Undated imported meetings sort by when they were published.
         date=event.starts_at or event.published_at,
         organisation=event.organiser,
         region=event.region,
-        tags=[(tag.slug, tag.name) for tag in event.tags.all()],
         sections=[event.place],
         body=html_to_text(event.description_html),
     )
@@ -36,15 +34,13 @@ def note_document(note: EventNote) -> SearchDocument | None:
         return None
     if event.status != Status.PUBLISHED:
         return None
-    return SearchDocument(
-        title=note.title,
+    return SearchDocument.of(
+        note,
         summary=note.summary,
-        url=note.get_absolute_url(),
         # Readers date notes by their meeting, not by when they were typed up.
         date=event.starts_at or note.published_at,
         organisation=event.organiser,
         region=event.region,
-        tags=[(tag.slug, tag.name) for tag in note.tags.all()],
         sections=[point.text for point in note.key_points.all()] + note.question_list,
         body=html_to_text(note.body_html),
     )

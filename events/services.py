@@ -92,28 +92,14 @@ def note_save(
 
 
 def meeting_save(
-    *,
-    event: Event,
-    event_tags: list[str],
-    note: EventNote,
-    note_tags: list[str],
-    key_points: list[str],
-    speakers: list[SpeakerData],
-    related_writeups: list[WriteUp],
-    related_notes: list[EventNote],
+    *, event: Event, event_tags: list[str], note: EventNote, **note_fields
 ) -> EventNote:
-    """An event and its notes in one go, for a meeting that was never listed."""
+    """An event and its notes in one go, for a meeting that was never listed; `note_fields`
+    are `note_save`'s (tags, key_points, speakers, related_writeups, related_notes)."""
     with transaction.atomic():
         event_save(event=event, tags=event_tags)
         note.event = event
-        return note_save(
-            note=note,
-            tags=note_tags,
-            key_points=key_points,
-            speakers=speakers,
-            related_writeups=related_writeups,
-            related_notes=related_notes,
-        )
+        return note_save(note=note, **note_fields)
 
 
 # --- Import ------------------------------------------------------------------------------

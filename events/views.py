@@ -173,15 +173,18 @@ def _save_note(
     _apply_action(request, note)
     if note.status == Status.PUBLISHED:
         note.publish()
-    related = form.related
-    return services.note_save(
-        note=note,
-        tags=form.cleaned_data["tags"],
-        key_points=form.cleaned_data["key_points_text"],
-        speakers=speakers.speakers(),
-        related_writeups=related["writeups"],
-        related_notes=related["notes"],
-    )
+    return services.note_save(note=note, **_note_fields(form, speakers))
+
+
+def _note_fields(form: EventNoteForm, speakers: SpeakerFormSet) -> dict:
+    """What `services.note_save` needs beside the note, from a valid note form."""
+    return {
+        "tags": form.cleaned_data["tags"],
+        "key_points": form.cleaned_data["key_points_text"],
+        "speakers": speakers.speakers(),
+        "related_writeups": form.related["writeups"],
+        "related_notes": form.related["notes"],
+    }
 
 
 def _note_similar_check(
@@ -277,16 +280,11 @@ def _meeting_form(request: HttpRequest, *, keep_note_only: bool = False) -> Http
             with transaction.atomic():
                 series, _ = services.series_for_name(name=event_form.cleaned_data["series_name"])
                 event.series = series
-                related = note_form.related
                 note = services.meeting_save(
                     event=event,
                     event_tags=event_form.cleaned_data["tags"],
                     note=note,
-                    note_tags=note_form.cleaned_data["tags"],
-                    key_points=note_form.cleaned_data["key_points_text"],
-                    speakers=speakers.speakers(),
-                    related_writeups=related["writeups"],
-                    related_notes=related["notes"],
+                    **_note_fields(note_form, speakers),
                 )
             if event_form.series_message:
                 messages.info(request, event_form.series_message)

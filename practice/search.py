@@ -13,15 +13,13 @@ from search.text import html_to_text
 def writeup_document(writeup: WriteUp) -> SearchDocument | None:
     if writeup.status != Status.PUBLISHED or writeup.published_at is None:
         return None
-    return SearchDocument(
-        title=writeup.title,
+    return SearchDocument.of(
+        writeup,
         summary=writeup.summary,
-        url=writeup.get_absolute_url(),
         date=writeup.published_at,
         organisation=writeup.organisation,
         region=writeup.region,
         evidence_level=writeup.evidence_level,
-        tags=[(tag.slug, tag.name) for tag in writeup.tags.all()],
         sections=[html_to_text(html) for html in writeup.sections_html.values()],
         body=html_to_text(writeup.body_html),
     )

@@ -33,6 +33,17 @@ class SearchDocument:
     sections: list[str] = field(default_factory=list)
     body: str = ""
 
+    @classmethod
+    def of(cls, item: models.Model, **fields) -> SearchDocument:
+        """The document of an item with a `title`, a page and (prefetched) `tags`; `fields`
+        hold the rest, which differs by type."""
+        return cls(
+            title=item.title,
+            url=item.get_absolute_url(),
+            tags=[(tag.slug, tag.name) for tag in item.tags.all()],
+            **fields,
+        )
+
 
 @dataclass(frozen=True)
 class SearchType:
