@@ -27,7 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "1")
+# Production settings (DEBUG off), as the worker runs: DEBUG's cursor wrapper formats and
+# logs every statement, which a digest of one statement per message would pay 100,000 times.
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
 os.environ.setdefault("STATIC_STORAGE", "simple")
 os.environ["TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
 os.environ.pop("EMAIL_HOST", None)
