@@ -23,7 +23,6 @@ Everything here is a heuristic on the text, not on one file:
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from datetime import date
 
 from practice.importer import (
     READ_MORE,
+    ImportedText,
     clean_lines,
     derive_summary,
     derive_tags,
@@ -236,13 +236,8 @@ class ImportedSpeaker:
 
 
 @dataclass
-class ImportedMeeting:
-    source: str
-    title: str
-    summary: str
-    body: str
+class ImportedMeeting(ImportedText):
     organiser: str = ""
-    tags: list[str] = field(default_factory=list)
     date: date | None = None
     series_name: str = ""
     series_position: int | None = None
@@ -255,8 +250,7 @@ class ImportedMeeting:
 
     @property
     def source_key(self) -> str:
-        digest = hashlib.sha1(f"{self.title}\n{self.opening}".encode(), usedforsecurity=False)
-        return f"import:event:{digest.hexdigest()}"
+        return self.key("import:event:", self.title, self.opening)
 
 
 def _role(raw: str) -> tuple[str, str]:

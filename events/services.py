@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from events.importer import ImportedMeeting
 from events.models import Event, EventNote, KeyPoint, Series, Speaker, Status
+from practice.importer import ImportReport, not_yet_imported
 from practice.models import WriteUp
 
 
@@ -106,9 +107,7 @@ def meeting_save(
 
 
 @dataclass
-class MeetingImportReport:
-    created: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+class MeetingImportReport(ImportReport):
     undated: list[str] = field(default_factory=list)
 
 
@@ -124,18 +123,8 @@ def meetings_import(
 ) -> MeetingImportReport:
     """An event with one note per meeting not imported before; each in its own transaction."""
     report = MeetingImportReport()
-    existing = set(
-        Event.objects.filter(source_key__in=[m.source_key for m in meetings]).values_list(
-            "source_key", flat=True
-        )
-    )
     touched_series: set[int] = set()
-    for meeting in meetings:
-        if meeting.source_key in existing:
-            report.skipped.append(meeting.title)
-            continue
-        existing.add(meeting.source_key)
-        report.created.append(meeting.title)
+    for meeting in not_yet_imported(Event.objects.all(), meetings, report):
         if meeting.date is None:
             report.undated.append(meeting.title)
         if dry_run:

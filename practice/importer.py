@@ -19,8 +19,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 SUMMARY_LIMIT = 300
 TITLE_LIMIT = 110
@@ -225,7 +230,51 @@ def derive_tags(title: str, text: str, categories: list[str]) -> list[str]:
     return tags
 
 
+ImportedTextT = TypeVar("ImportedTextT", bound="ImportedText")
+
 # --- Posts -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportedText:
+    """What every importer reads from a source: a titled text, and where it came from."""
+
+    source: str
+    title: str
+    summary: str
+    body: str
+    tags: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def key(prefix: str, *parts: str) -> str:
+        """A stable key for the same source text, so importing twice creates nothing new."""
+        digest = hashlib.sha1("\n".join(parts).encode(), usedforsecurity=False)
+        return f"{prefix}{digest.hexdigest()}"
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def not_yet_imported(
+    queryset: QuerySet, texts: Sequence[ImportedTextT], report: ImportReport
+) -> Iterator[ImportedTextT]:
+    """Each text whose `source_key` nothing in `queryset` has yet, once; the report lists
+    them as created and the others (imported before, or twice in `texts`) as skipped."""
+    existing = set(
+        queryset.filter(source_key__in=[t.source_key for t in texts]).values_list(
+            "source_key", flat=True
+        )
+    )
+    for text in texts:
+        if text.source_key in existing:
+            report.skipped.append(text.title)
+            continue
+        existing.add(text.source_key)
+        report.created.append(text.title)
+        yield text
 
 
 @dataclass
@@ -235,20 +284,14 @@ class ImportedComment:
 
 
 @dataclass
-class ImportedPost:
-    source: str
-    title: str
-    summary: str
-    body: str
-    tags: list[str] = field(default_factory=list)
+class ImportedPost(ImportedText):
     comments: list[ImportedComment] = field(default_factory=list)
     removed_spam: list[str] = field(default_factory=list)
     comment_note: str = ""
 
     @property
     def source_key(self) -> str:
-        digest = hashlib.sha1(f"{self.title}\n{self.summary}".encode(), usedforsecurity=False)
-        return f"import:{digest.hexdigest()}"
+        return self.key("import:", self.title, self.summary)
 
 
 def split_paragraphs(lines: list[str]) -> list[str]:

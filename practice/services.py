@@ -7,15 +7,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from practice.importer import ImportedPost
+from practice.importer import ImportedPost, ImportReport, not_yet_imported
 from practice.models import Comment, WriteUp
 from practice.publishing import Status
 
 
 @dataclass
-class ImportReport:
-    created: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+class WriteUpImportReport(ImportReport):
     spam_removed: dict[str, int] = field(default_factory=dict)
     comments_kept: int = 0
 
@@ -33,23 +31,13 @@ def _review_note(post: ImportedPost) -> str:
 
 def writeups_import(
     *, posts: list[ImportedPost], status: str = Status.PUBLISHED, dry_run: bool = False
-) -> ImportReport:
+) -> WriteUpImportReport:
     """Create a write-up per post not imported before; keep reader comments aside.
 
     Each post is saved in its own transaction so a bad one never leaves half a write-up.
     """
-    report = ImportReport()
-    existing = set(
-        WriteUp.objects.filter(source_key__in=[post.source_key for post in posts]).values_list(
-            "source_key", flat=True
-        )
-    )
-    for post in posts:
-        if post.source_key in existing:
-            report.skipped.append(post.title)
-            continue
-        existing.add(post.source_key)
-        report.created.append(post.title)
+    report = WriteUpImportReport()
+    for post in not_yet_imported(WriteUp.objects.all(), posts, report):
         if post.removed_spam:
             report.spam_removed[post.title] = len(post.removed_spam)
         report.comments_kept += len(post.comments)
