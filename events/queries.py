@@ -11,9 +11,14 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from events.models import Event, EventNote, Series, Status
-from practice.models import Region, WriteUp
+from practice.models import WriteUp
 from practice.queries import PAGE_SIZE
+from search.forms import FilterForm, RegionField
 from search.similar import similar_items
+
+
+class _EventFilterForm(FilterForm):
+    region = RegionField()
 
 
 @dataclass(frozen=True)
@@ -25,11 +30,10 @@ class EventFilters:
 
     @classmethod
     def from_query(cls, params) -> EventFilters:
-        region = params.get("region", "")
         # People type topic names ("Health inequalities"); tags are matched by slug.
         return cls(
             tag=slugify(params.get("tag", "")[:100]),
-            region=region if region in Region.values else "",
+            region=_EventFilterForm(params).value("region", ""),
         )
 
     @property

@@ -8,10 +8,15 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from taggit.models import Tag
 
-from practice.models import EvidenceLevel, Region, WriteUp
+from practice.models import WriteUp
+from search.forms import EvidenceField, FilterForm, RegionField
 
 PAGE_SIZE = 20
-_EVIDENCE_VALUES = {str(value) for value in EvidenceLevel.values}
+
+
+class _WriteUpFilterForm(FilterForm):
+    region = RegionField()
+    evidence = EvidenceField()
 
 
 @dataclass(frozen=True)
@@ -25,13 +30,11 @@ class WriteUpFilters:
 
     @classmethod
     def from_query(cls, params) -> WriteUpFilters:
-        region = params.get("region", "")
-        evidence = params.get("evidence", "")
+        form = _WriteUpFilterForm(params)
         return cls(
             tag=params.get("tag", "")[:100],
-            region=region if region in Region.values else "",
-            # Compared as text: "²".isdigit() is true, but int() refuses it.
-            evidence=int(evidence) if evidence in _EVIDENCE_VALUES else None,
+            region=form.value("region", ""),
+            evidence=form.value("evidence", None),
             q=" ".join(params.get("q", "").replace("\x00", "").split())[:200],
         )
 

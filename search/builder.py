@@ -10,16 +10,13 @@ about drafts.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from search import results
 from search.models import SEARCH_BUCKETS, SearchEntry
 from search.parser import ParsedQuery
 from search.results import HIT_COLUMNS, SearchFilters
 from search.rows import filter_lexemes
-
-if TYPE_CHECKING:
-    from search.facets import FacetSQL
 
 ENTRY = SearchEntry._meta.db_table
 
@@ -44,6 +41,20 @@ PLANNER_BITMAP_ONLY = (
 PLANNER_DEFAULT = (
     "SELECT set_config('enable_seqscan', 'on', true), set_config('enable_indexscan', 'on', true)"
 )
+
+
+@dataclass
+class FacetSQL:
+    """The samples as CTEs, the counting query over them (rows of dimension, value, tag name,
+    count, sample), and the name of the sample of every match."""
+
+    ctes: list[str]
+    params: list
+    union: str
+    main: str
+
+    def statement(self) -> tuple[str, list]:
+        return "WITH " + ", ".join(self.ctes) + " " + self.union, self.params
 
 
 def tsquery(parsed: ParsedQuery) -> tuple[str, list[str]]:

@@ -8,9 +8,8 @@ values show how many results choosing them instead would give.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from search import builder, registry, results
+from search.builder import FacetSQL
 from search.parser import ParsedQuery
 from search.results import FacetValue, SearchFilters
 
@@ -23,20 +22,6 @@ _COLUMNS = (
     ("evidence", "evidence_level"),
     ("year", "year"),
 )
-
-
-@dataclass
-class FacetSQL:
-    """The samples as CTEs, the counting query over them (rows of dimension, value, tag name,
-    count, sample), and the name of the sample of every match."""
-
-    ctes: list[str]
-    params: list
-    union: str
-    main: str
-
-    def statement(self) -> tuple[str, list]:
-        return "WITH " + ", ".join(self.ctes) + " " + self.union, self.params
 
 
 def facet_sql(parsed: ParsedQuery, filters: SearchFilters) -> FacetSQL:

@@ -44,43 +44,71 @@ class TagsField(forms.Field):
         return tuple(tags[: results.MAX_TAG_FILTERS])
 
 
-class SearchForm(forms.Form):
+class LabelledChoiceField(forms.TypedChoiceField):
+    """One of the values registered for a filter dimension ("region", "evidence"), by
+    `register_labels`: the one field that every page filtering by it uses."""
+
+    def __init__(self, dimension: str, *, coerce=str, **kwargs) -> None:
+        # Read when the form is used: the registry is filled once the apps are ready.
+        super().__init__(
+            choices=lambda: [("", "Any"), *registry.labels(dimension).items()],
+            coerce=coerce,
+            empty_value=None if coerce is int else "",
+            required=False,
+            **kwargs,
+        )
+
+
+class RegionField(LabelledChoiceField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__("region", **kwargs)
+
+
+class EvidenceField(LabelledChoiceField):
+    def __init__(self, **kwargs) -> None:
+        # Checked against the choices as text first: "²".isdigit() is true, int() refuses it.
+        super().__init__("evidence", coerce=int, **kwargs)
+
+
+class FilterForm(forms.Form):
+    """Filters from a query string: a value that fails its field's checks takes the
+    default, never an error page."""
+
+    def value(self, name: str, default: Any) -> Any:
+        # Fields that failed validation are missing from cleaned_data: they take the default.
+        self.is_valid()
+        value = self.cleaned_data.get(name)
+        return default if value in (None, "") else value
+
+
+class SearchForm(FilterForm):
     q = QueryField(required=False)
     type = forms.ChoiceField(required=False)
     tag = TagsField(required=False)
-    region = forms.ChoiceField(required=False)
-    evidence = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    region = RegionField()
+    evidence = EvidenceField()
     year = forms.IntegerField(required=False, min_value=1901, max_value=2999)
     sort = forms.ChoiceField(required=False, choices=[(sort, sort) for sort in results.SORTS])
     page = forms.IntegerField(required=False, min_value=1, max_value=_MAX_PAGE_PARAM)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Read when the form is made: the registry is filled once the apps are ready.
         self.fields["type"].choices = [("", "Any"), *registry.kind_choices()]
-        self.fields["region"].choices = [("", "Any"), *registry.labels("region").items()]
-        self.fields["evidence"].choices = [("", "Any"), *registry.labels("evidence").items()]
-
-    def _value(self, name: str, default: Any) -> Any:
-        # Fields that failed validation are missing from cleaned_data: they take the default.
-        self.is_valid()
-        value = self.cleaned_data.get(name)
-        return default if value in (None, "") else value
 
     def filters(self) -> SearchFilters:
         return SearchFilters(
-            kind=self._value("type", ""),
-            tags=self._value("tag", ()),
-            region=self._value("region", ""),
-            evidence=self._value("evidence", None),
-            year=self._value("year", None),
+            kind=self.value("type", ""),
+            tags=self.value("tag", ()),
+            region=self.value("region", ""),
+            evidence=self.value("evidence", None),
+            year=self.value("year", None),
         )
 
     def search_arguments(self) -> dict[str, Any]:
         """Keyword arguments for queries.search_run."""
         return {
-            "raw_query": self._value("q", ""),
+            "raw_query": self.value("q", ""),
             "filters": self.filters(),
-            "sort": self._value("sort", "relevance"),
-            "page": self._value("page", 1),
+            "sort": self.value("sort", "relevance"),
+            "page": self.value("page", 1),
         }

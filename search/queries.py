@@ -12,7 +12,8 @@ import time
 from django.db import connection, transaction
 
 from search import builder, results
-from search.facets import FacetSQL, facet_sql, facets_from_rows
+from search.builder import FacetSQL
+from search.facets import facet_sql, facets_from_rows
 from search.models import SearchLog
 from search.parser import ParsedQuery, parse_query
 from search.results import Hit, SearchFilters, SearchResults, hits_from_rows
