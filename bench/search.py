@@ -86,6 +86,52 @@ QUERIES = {
     ],
 }  # fmt: skip
 
+# Needles: write-ups whose titles are short, precise phrases, each searched for by its title
+# (a known best answer), placed at ids spread over the whole range so that no id order, bucket
+# or sample can favour them.
+NEEDLES = [
+    "Loneliness", "Co-production", "Social prescribing in practice", "Leadership and wellbeing",
+    "Local government", "Poverty", "Carers' breaks", "Hospital discharge",
+    "Dementia friendly communities", "Peer support", "Digital inclusion", "Homelessness",
+    "Fuel poverty", "Self-management", "End of life care", "Mental health first aid",
+    "Learning disability", "Housing first", "Asset-based community development",
+    "Health inequalities", "Workforce wellbeing", "Integrated care", "Falls prevention",
+    "Community connectors", "Time banking", "Personal budgets", "Trauma-informed care",
+    "Youth violence", "Domestic abuse", "Food banks", "Welfare rights advice",
+    "Community health workers", "Shared lives", "Reablement", "Respite care",
+    "Social isolation", "Volunteering", "Relational welfare", "Lived experience", "Care homes",
+    "Primary care networks", "Public health", "Neighbourhood teams", "Advance care planning",
+    "Carer identification", "Hoarding", "Men's sheds", "Befriending", "Medication reviews",
+    "Transitions to adulthood",
+]  # fmt: skip
+# Everyday words people add to a query; those the corpus never uses make the multi-word
+# needle queries: the needle's title plus one word that no item has.
+EXTRA_WORDS = [
+    "checklist", "toolkit", "handbook", "template", "running", "tips", "examples", "ideas",
+    "guide", "scheme", "pilot", "stories", "programme", "leaflet", "poster", "podcast",
+    "webinar", "workbook", "flowchart", "roadmap", "playbook", "primer", "casebook", "blueprint",
+]  # fmt: skip
+N_MULTIWORD = 20
+
+
+def needle_ids(n_items: int) -> dict[int, str]:
+    """Write-up id -> needle title: one in each fiftieth of the ids, at varied offsets (so in
+    every bucket of `object_id % 32`)."""
+    step = n_items // len(NEEDLES)
+    return {
+        i * step + 1 + (i * 7) % max(1, min(step - 1, 31)): title for i, title in enumerate(NEEDLES)
+    }
+
+
+def multiword_queries(sentences: list[str]) -> list[tuple[str, str]]:
+    """(query, needle title): the title plus one everyday word found nowhere in the corpus."""
+    corpus_words = set(re.findall(r"[a-z]+", " ".join(sentences).lower()))
+    extras = [word for word in EXTRA_WORDS if word not in corpus_words]
+    return [
+        (f"{title} {extras[i % len(extras)]}", title)
+        for i, title in enumerate(NEEDLES[:N_MULTIWORD])
+    ]
+
 
 def bench_database() -> dict:
     """The benchmark database's settings, creating the database if needed."""
@@ -153,6 +199,7 @@ def load(n_items: int, n_notes: int) -> None:
     content_type = ContentType.objects.get_for_model(WriteUp)
 
     started = time.perf_counter()
+    needles = needle_ids(n_items)
     raw = connection.cursor().cursor  # psycopg cursor, for COPY
     columns = (
         "title, slug, summary, body, body_html, context, what_we_did, who_for, outcomes, "
@@ -164,6 +211,7 @@ def load(n_items: int, n_notes: int) -> None:
             title = _title(rng, sentences)
             summary = rng.choice(sentences)[:300]
             body = " ".join(rng.choices(sentences, k=rng.randint(8, 40)))
+            title = needles.get(n, title)
             context = rng.choice(sentences)
             outcomes = rng.choice(sentences)
             date = now - timedelta(minutes=rng.randrange(60 * 24 * 365 * 4))
@@ -184,14 +232,57 @@ def load(n_items: int, n_notes: int) -> None:
 
     if n_notes:
         _load_events_and_notes(rng, sentences, now, tags, n_notes)
+    loaded = time.perf_counter()
     index_rebuild()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+    indexed = time.perf_counter()
     print(
-        f"loaded and indexed {n_items} write-ups and {n_notes} notes "
-        f"in {time.perf_counter() - started:.0f}s",
+        f"loaded {n_items} write-ups and {n_notes} notes in {loaded - started:.0f}s, "
+        f"indexed in {indexed - loaded:.0f}s",
         file=sys.stderr,
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_facts (name text PRIMARY KEY, value float)"
+        )
+        cursor.execute(
+            "INSERT INTO bench_facts VALUES ('index_seconds', %s) "
+            "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+            [round(indexed - loaded, 1)],
+        )
+
+
+def relevance(n_items: int) -> dict:
+    """Where each needle ranks when searched for by its title, and by its title plus a word
+    that no item has (through search_run, as the page does)."""
+    from search.queries import search_run
+    from search.results import SearchFilters
+
+    urls = {title: f"/practice/bench-{n}/" for n, title in needle_ids(n_items).items()}
+
+    def rank_of(query: str, title: str) -> int | None:
+        found = search_run(raw_query=query, filters=SearchFilters(), log=False)
+        ranked = [hit.url for hit in found.hits]
+        return ranked.index(urls[title]) + 1 if urls[title] in ranked else None
+
+    def summary(ranks: dict[str, int | None]) -> dict:
+        found = [rank for rank in ranks.values() if rank is not None]
+        return {
+            "queries": len(ranks),
+            "ranked_first": sum(rank == 1 for rank in found),
+            "in_top_3": sum(rank <= 3 for rank in found),
+            "in_top_10": sum(rank <= 10 for rank in found),
+            "absent_from_first_page": len(ranks) - len(found),
+            "ranks": ranks,
+        }
+
+    titles = {title: rank_of(title, title) for title in NEEDLES}
+    multi = {query: rank_of(query, title) for query, title in multiword_queries(corpus_sentences())}
+    return {
+        "needle_titles": {**summary(titles), "target": "all 50 in the top 3, at least 48 first"},
+        "needle_title_plus_missing_word": {**summary(multi), "target": "all 20 in the top 10"},
+    }
 
 
 def _copy(model, rows) -> None:
@@ -361,8 +452,16 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
         size = cursor.fetchone()[0]
+        cursor.execute("SELECT to_regclass('bench_facts') IS NOT NULL")
+        index_seconds = None
+        if cursor.fetchone()[0]:
+            cursor.execute("SELECT value FROM bench_facts WHERE name = 'index_seconds'")
+            row = cursor.fetchone()
+            index_seconds = row[0] if row else None
     report = {
+        "relevance": relevance(args.items),
         "search_page": run(args.repeat),
+        "index_rebuild_seconds": index_seconds,
         "database": database["NAME"],
         "database_size": size,
         "writeups": WriteUp.objects.count(),

@@ -22,6 +22,7 @@ def event_document(event: Event) -> SearchDocument | None:
         region=event.region,
         sections=[event.place],
         body=html_to_text(event.description_html),
+        family=f"event:{event.pk}",
     )
 
 
@@ -43,6 +44,7 @@ def note_document(note: EventNote) -> SearchDocument | None:
         region=event.region,
         sections=[point.text for point in note.key_points.all()] + note.question_list,
         body=html_to_text(note.body_html),
+        family=f"event:{event.pk}",
     )
 
 

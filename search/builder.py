@@ -63,7 +63,9 @@ def tsquery(parsed: ParsedQuery) -> tuple[str, list[str]]:
     for clause in parsed.clauses:
         alternatives = []
         for alternative in clause.alternatives:
-            function = "phraseto_tsquery" if alternative.phrase else "plainto_tsquery"
+            # A synonym of several words ("social isolation") is a phrase, not loose words.
+            phrase = alternative.phrase or " " in alternative.text.strip()
+            function = "phraseto_tsquery" if phrase else "plainto_tsquery"
             alternatives.append(f"{function}('english', %s)")
             params.append(alternative.text)
         sql = "(" + " || ".join(alternatives) + ")"
@@ -138,34 +140,4 @@ def newest_page(
         f"SELECT {HIT_COLUMNS}, e.text, {STEMS_SQL} FROM top "
         f"JOIN {ENTRY} e ON e.id = top.id ORDER BY top.position",
         [*params, results.PAGE_SIZE, offset, parsed.highlight_text()],
-    )
-
-
-def relevance_page(parsed: ParsedQuery, page: int, facets: FacetSQL) -> tuple[str, list]:
-    """Facets and one page of hits ranked by relevance, from one capped sample in one query.
-
-    Ranking is ts_rank on the small title/summary/tags vector of the sampled matches, so
-    title matches come first and body-only matches (rank 0) follow, newest first. Up to
-    COUNT_CAP matches that is every match, ranked exactly; past it (a word in most items)
-    the best of the first COUNT_CAP the index yields, which bounds the work. Normalisation 1
-    divides by 1 + log(length), so short precise items are not buried by long ones.
-
-    Each row: the facet rows as JSON and the stems (the same on every row), then the hit.
-    """
-    q_sql, q_params = tsquery(parsed)
-    return (
-        "WITH " + ", ".join(facets.ctes) + f", top AS (SELECT s.id, row_number() OVER (ORDER BY "
-        f"ts_rank(s.rank_vector, {q_sql}, 1) DESC, s.date DESC, s.id DESC) AS position "
-        f"FROM {facets.main} s ORDER BY position LIMIT %s OFFSET %s) "
-        f"SELECT facets.rows, facets.stems, page.* FROM (SELECT (SELECT json_agg(f) FROM "
-        f"({facets.union}) f)::text AS rows, {STEMS_SQL} AS stems) facets LEFT JOIN LATERAL "
-        f"(SELECT {HIT_COLUMNS}, e.text, top.position FROM top "
-        f"JOIN {ENTRY} e ON e.id = top.id) page ON TRUE ORDER BY page.position",
-        [
-            *facets.params,
-            *q_params,
-            results.PAGE_SIZE,
-            (page - 1) * results.PAGE_SIZE,
-            parsed.highlight_text(),
-        ],
     )

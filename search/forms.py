@@ -90,6 +90,8 @@ class SearchForm(FilterForm):
     year = forms.IntegerField(required=False, min_value=1901, max_value=2999)
     sort = forms.ChoiceField(required=False, choices=[(sort, sort) for sort in results.SORTS])
     page = forms.IntegerField(required=False, min_value=1, max_value=_MAX_PAGE_PARAM)
+    # "Search instead for" what was typed: no automatic spelling correction.
+    typed = forms.BooleanField(required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -111,4 +113,5 @@ class SearchForm(FilterForm):
             "filters": self.filters(),
             "sort": self.value("sort", "relevance"),
             "page": self.value("page", 1),
+            "correct": not self.value("typed", False),
         }

@@ -11,6 +11,7 @@ from django.db import DatabaseError, connection, transaction
 
 from search import registry
 from search.models import SearchEntry, SearchWord
+from search.postings import postings_rebuild, postings_remove, postings_write
 from search.registry import SearchDocument, SearchType
 from search.rows import entry_row
 
@@ -23,7 +24,7 @@ _ENTRY = SearchEntry._meta.db_table
 _WORD = SearchWord._meta.db_table
 _COLUMNS = (
     "kind, object_id, url, title, summary, date, year, organisation, region, evidence_level, "
-    "tags, tag_names, text, words, vector, rank_vector"
+    "tags, tag_names, text, words, family, vector, rank_vector"
 )
 # Vectors are built by PostgreSQL from the row's parts; weights A title, B summary and tags,
 # C sections and organisation, D body. The small rank vector is for ordering only. Both also
@@ -33,7 +34,7 @@ _COLUMNS = (
 _UPSERT = f"""
 INSERT INTO {_ENTRY} ({_COLUMNS})
 SELECT u.kind, u.object_id, u.url, u.title, u.summary, u.date, u.year, u.organisation,
-       u.region, u.evidence_level, u.tags, u.tag_names, u.text, u.words,
+       u.region, u.evidence_level, u.tags, u.tag_names, u.text, u.words, u.family,
        setweight(to_tsvector('english', u.title_ix), 'A')
          || setweight(to_tsvector('english', u.summary_ix), 'B')
          || setweight(to_tsvector('english', u.sections_ix), 'C')
@@ -45,14 +46,16 @@ SELECT u.kind, u.object_id, u.url, u.title, u.summary, u.date, u.year, u.organis
 FROM jsonb_to_recordset(%s::jsonb) AS u(
     kind text, object_id bigint, url text, title text, summary text, date timestamptz,
     year int, organisation text, region text, evidence_level int, tags text[],
-    tag_names text[], text text, words text[], title_ix text, summary_ix text,
+    tag_names text[], text text, words text[], family text, title_ix text, summary_ix text,
     sections_ix text, body_ix text, filters text[])
 ON CONFLICT (kind, object_id) DO UPDATE SET
     url = EXCLUDED.url, title = EXCLUDED.title, summary = EXCLUDED.summary,
     date = EXCLUDED.date, year = EXCLUDED.year, organisation = EXCLUDED.organisation,
     region = EXCLUDED.region, evidence_level = EXCLUDED.evidence_level, tags = EXCLUDED.tags,
     tag_names = EXCLUDED.tag_names, text = EXCLUDED.text, words = EXCLUDED.words,
+    family = EXCLUDED.family,
     vector = EXCLUDED.vector, rank_vector = EXCLUDED.rank_vector
+RETURNING id
 """
 
 
@@ -111,6 +114,7 @@ def _entry_write(row: dict) -> None:
         found = cursor.fetchone()
         old_words = set(found[0]) if found else set()
         cursor.execute(_UPSERT, [json.dumps([row])])
+        postings_write(cursor, [cursor.fetchone()[0]])
         new_words = set(row["words"])
         _words_add(cursor, list(new_words - old_words))
         _words_remove(cursor, list(old_words - new_words))
@@ -135,12 +139,13 @@ def _shortened(row: dict, error: DatabaseError) -> dict:
 def entry_remove(*, kind: str, object_id: int) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {_ENTRY} WHERE kind = %s AND object_id = %s RETURNING words",
+            f"DELETE FROM {_ENTRY} WHERE kind = %s AND object_id = %s RETURNING words, id",
             [kind, object_id],
         )
         found = cursor.fetchone()
         if found:
             _words_remove(cursor, list(found[0]))
+            postings_remove(cursor, [found[1]])
 
 
 def entries_bulk_insert(rows: Iterable[tuple[str, int, SearchDocument]]) -> int:
@@ -220,4 +225,6 @@ def index_rebuild() -> int:
             cursor.execute(f"DELETE FROM {_ENTRY}")
         written = entries_bulk_insert(_published_documents())
         vocabulary_rebuild()
+        with connection.cursor() as cursor:
+            postings_rebuild(cursor)
     return written

@@ -36,8 +36,8 @@ class SearchEntry(models.Model):
     """One published searchable item, flattened so a results page never joins.
 
     `vector` (title A, summary and tags B, structured sections and organisation C, body D)
-    decides what matches; `rank_vector` (title A, summary and tags B) orders the matches,
-    because ranking reads the vector of every match and the small one is ~10x cheaper.
+    decides what matches; its postings (SearchPosting) rank the matches; `rank_vector`
+    (title A, summary and tags B) serves suggestions and similar work.
 
     A GIN index returns every match at once: for a word in most items, that is 100,000 row
     pointers to draw the capped sample of COUNT_CAP from. So `vector` is indexed in
@@ -64,6 +64,8 @@ class SearchEntry(models.Model):
     text = models.TextField(blank=True)
     # Distinct words of the item, so the did-you-mean vocabulary can be updated by difference.
     words = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    # See SearchDocument.family; "" for an item that is a family of its own.
+    family = models.CharField(max_length=60, blank=True, default="")
     vector = SearchVectorField()
     rank_vector = SearchVectorField()
     bucket = models.GeneratedField(
@@ -85,11 +87,63 @@ class SearchEntry(models.Model):
             ),
             GinIndex(fields=["rank_vector"], name="searchentry_rank_vector"),
             GinIndex(fields=["tags"], name="searchentry_tags"),
+            # What ranking reads of each candidate, without fetching the (large) row.
+            models.Index(
+                fields=["id"],
+                include=["date", "family", "kind", "object_id"],
+                name="searchentry_rank_info",
+            ),
             models.Index(fields=["-date"], name="searchentry_date"),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.title}"
+
+
+class SearchPosting(models.Model):
+    """How much one word (a stemmed lexeme) counts for one entry: its impact, BM25-like.
+
+    The impact adds up the word's occurrences field by field (title, then summary and tags,
+    then sections and key points, then body), each saturated and divided by how long that
+    field is, plus the share of the title the word makes up, so an item titled exactly what
+    was searched for comes first. A query's score for an item is the sum over its words of
+    idf x impact, so each word's postings, read in impact order, give the best items first:
+    see ranking.py. Written from the entry's vector whenever the entry is (index.py).
+    """
+
+    pk = models.CompositePrimaryKey("entry", "lexeme")
+    entry = models.ForeignKey(
+        SearchEntry,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the primary key starts with it
+        related_name="+",
+    )
+    lexeme = models.TextField()
+    impact = models.FloatField()
+
+    class Meta:
+        db_table = "search_posting"
+        indexes = [
+            models.Index("lexeme", models.F("impact").desc(), "entry", name="searchposting_impact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lexeme} in {self.entry_id}: {self.impact:.2f}"
+
+
+class SearchLexeme(models.Model):
+    """How many entries hold each lexeme (for idf), kept by difference as entries change."""
+
+    lexeme = models.TextField()
+    entries = models.IntegerField()
+
+    class Meta:
+        db_table = "search_lexeme"
+        constraints = [models.UniqueConstraint(fields=["lexeme"], name="searchlexeme_once")]
+
+    def __str__(self) -> str:
+        return f"{self.lexeme}: {self.entries}"
 
 
 class SearchWord(models.Model):
@@ -149,6 +203,9 @@ class SearchLog(models.Model):
     """One search: normalised query text, how many results, how long. No person, no IP."""
 
     query = models.CharField(max_length=200)
+    # What was searched for when it differs from what was typed (a spelling correction).
+    searched_for = models.CharField(max_length=200, blank=True, default="")
+    # Items with every word (a search answered only by "most of your words" logs 0).
     result_count = models.PositiveIntegerField()
     duration_ms = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

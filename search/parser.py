@@ -57,6 +57,19 @@ class ParsedQuery:
                 words += clause.typed
         return " ".join(words)
 
+    def any_words(self) -> ParsedQuery:
+        """The same query matching items with any of its words (exclusions kept): what "most
+        of your words" counts and facets."""
+        wanted = [c for c in self.clauses if not c.negated]
+        if len(wanted) < 2:
+            return self
+        merged = Clause(
+            [a for c in wanted for a in c.alternatives],
+            typed=[w for c in wanted for w in c.typed],
+            expanded=True,
+        )
+        return ParsedQuery(self.text, [merged, *(c for c in self.clauses if c.negated)])
+
     def plain_words(self) -> list[str]:
         """Typed single words that synonyms did not explain: candidates for spelling fixes."""
         return [

@@ -1,22 +1,22 @@
-"""The search page: everything it shows, in a fixed number of queries.
+"""The search page: everything it shows, in a bounded number of queries.
 
-Costs are bounded by design: ranking reads the small rank vector, snippets are computed only
-for the page shown, and counts stop at COUNT_CAP.
+Facets and the count come from a capped sample of the matches (exact up to COUNT_CAP,
+estimated past it); the page is the best of every match (ranking.py); snippets are computed
+only for the page shown.
 """
 
 from __future__ import annotations
 
-import json
 import time
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from search import builder, results
-from search.builder import FacetSQL
-from search.facets import facet_sql, facets_from_rows
+from search import builder, ranking, results
+from search.facets import Facets, facet_sql, facets_from_rows
 from search.models import SearchLog
 from search.parser import ParsedQuery, parse_query
-from search.results import Hit, SearchFilters, SearchResults, hits_from_rows
+from search.results import HIT_COLUMNS, Hit, SearchFilters, SearchResults, hits_from_rows
 from search.spelling import corrected_query, corrections
 from search.synonyms import load_synonym_map
 
@@ -31,7 +31,10 @@ def search_run(
     sort: str = "relevance",
     page: int = 1,
     log: bool = True,
+    correct: bool = True,
 ) -> SearchResults:
+    """One results page. `correct`: when the query as typed finds little and a confident
+    spelling correction exists, show the correction's results (and offer the original)."""
     started = time.perf_counter()
     parsed = parse_query(raw_query, load_synonym_map())
     sort = sort if sort in results.SORTS else "relevance"
@@ -40,47 +43,119 @@ def search_run(
     # they outlive this block inside a caller's transaction.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(builder.PLANNER_BITMAP_ONLY)
-        facets = facet_sql(parsed, filters)
-        if not parsed.is_empty and sort == "relevance":
-            hits, facet_rows = _relevance_page(cursor, parsed, page, facets)
-            total, facet_values = facets_from_rows(facet_rows, filters, facets.main)
-        else:
-            cursor.execute(*facets.statement())
-            total, facet_values = facets_from_rows(cursor.fetchall(), filters, facets.main)
-            hits = _newest_page(cursor, parsed, filters, page, total) if total else []
+        found = _found(cursor, parsed, filters, sort, page)
         suggestion = None
-        if not parsed.is_empty and total < FEW_RESULTS:
+        if not parsed.is_empty and found.total < FEW_RESULTS:
             suggestion = corrected_query(parsed.text, corrections(parsed.plain_words()))
+        corrected_from = None
+        if suggestion and correct:
+            fixed = parse_query(suggestion, load_synonym_map())
+            better = _found(cursor, fixed, filters, sort, page)
+            if better.total > found.total:
+                parsed, found, corrected_from, suggestion = fixed, better, parsed.text, None
         duration_ms = round((time.perf_counter() - started) * 1000)
         if log and not parsed.is_empty and page == 1:
             # Committed with the search, asynchronously (see builder.PLANNER_BITMAP_ONLY).
             SearchLog.objects.create(
-                query=parsed.text.lower()[:200], result_count=total, duration_ms=duration_ms
+                query=(corrected_from or parsed.text).lower()[:200],
+                searched_for=parsed.text.lower()[:200] if corrected_from else "",
+                result_count=0 if found.most_words else found.total,
+                duration_ms=duration_ms,
             )
     return SearchResults(
         query=parsed,
         filters=filters,
         sort=sort,
         page=page,
-        hits=hits,
-        total=min(total, results.COUNT_CAP),
-        capped=total > results.COUNT_CAP,
-        facets=facet_values,
+        hits=found.hits,
+        total=found.total,
+        capped=False,
+        facets=found.facets,
         suggestion=suggestion,
         duration_ms=duration_ms,
+        estimate=found.total if found.count.estimated else None,
+        most_words=found.most_words,
+        corrected_from=corrected_from,
     )
 
 
-def _relevance_page(
-    cursor, parsed: ParsedQuery, page: int, facets: FacetSQL
-) -> tuple[list[Hit], list]:
-    cursor.execute(*builder.relevance_page(parsed, page, facets))
-    rows = cursor.fetchall()
-    # The facets (and stems) come back on every row of the page and are decoded once.
-    decoded = json.loads(rows[0][0]) if rows[0][0] else []
-    facet_rows = [(f["d"], f["v"], f["n"], f["c"], f["s"]) for f in decoded]
-    hits = hits_from_rows([row[2:13] for row in rows if row[2] is not None], rows[0][1])
-    return hits, facet_rows
+@dataclass(frozen=True)
+class _Count:
+    number: int
+    estimated: bool = False
+
+
+@dataclass
+class _Found:
+    hits: list[Hit]
+    count: _Count
+    facets: dict
+    most_words: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.count.number
+
+
+def _found(cursor, parsed: ParsedQuery, filters: SearchFilters, sort: str, page: int) -> _Found:
+    facets = _facets(cursor, parsed, filters)
+    if parsed.is_empty or sort != "relevance":
+        hits = _newest_page(cursor, parsed, filters, page, facets.total) if facets.total else []
+        return _Found(hits, _estimate(parsed, filters, facets), facets.values)
+    plan = ranking.plan_query(cursor, parsed, builder.filters_tsquery(filters))
+    if plan.is_empty:  # only stop words
+        return _Found([], _Count(0), facets.values)
+    k = page * results.PAGE_SIZE
+    # Read more than the page needs: twins (an event and its note) are shown once.
+    wanted = 2 * k
+    most_words = False
+    if facets.total == 0:
+        # No item has every word: the items with most of them, if more than one was asked.
+        if plan.clauses < 2:
+            return _Found([], _Count(0), facets.values)
+        ranked, _ = ranking.top(cursor, plan, wanted, all_clauses=False)
+        if not ranked:
+            return _Found([], _Count(0), facets.values)
+        most_words = True
+        facets = _facets(cursor, parsed.any_words(), filters)
+    elif facets.total <= results.COUNT_CAP:
+        ranked = ranking.rank_ids(cursor, plan, facets.ids)
+    else:
+        ranked, _ = ranking.top(cursor, plan, wanted, all_clauses=True)
+    ranked = results.one_per_family(ranked, lambda r: r.family, lambda r: r.is_head)
+    shown = [r.entry_id for r in ranked[k - results.PAGE_SIZE : k]]
+    count = _estimate(parsed.any_words() if most_words else parsed, filters, facets)
+    return _Found(_hits(cursor, parsed, shown), count, facets.values, most_words)
+
+
+def _facets(cursor, parsed: ParsedQuery, filters: SearchFilters) -> Facets:
+    statement = facet_sql(parsed, filters)
+    cursor.execute(*statement.statement())
+    return facets_from_rows(cursor.fetchall(), filters, statement.main)
+
+
+def _estimate(parsed: ParsedQuery, filters: SearchFilters, facets: Facets) -> _Count:
+    """Past COUNT_CAP, the matches estimated from where the sample stopped reading; facet
+    counts scale with it."""
+    if facets.total <= results.COUNT_CAP:
+        return _Count(facets.total)
+    number = facets.estimate(bucketed=not (parsed.is_empty and not filters.active))
+    facets.estimated(number)
+    return _Count(number, estimated=True)
+
+
+def _hits(cursor, parsed: ParsedQuery, entry_ids: list[int]) -> list[Hit]:
+    if not entry_ids:
+        return []
+    cursor.execute(
+        f"SELECT {HIT_COLUMNS}, e.text, e.id, {builder.STEMS_SQL} FROM {builder.ENTRY} e "
+        "WHERE e.id = ANY(%s)",
+        [parsed.highlight_text(), entry_ids],
+    )
+    rows = {row[11]: row for row in cursor.fetchall()}
+    ordered = [rows[i][:11] for i in entry_ids if i in rows]
+    stems = next(iter(rows.values()))[12] if rows else None
+    return hits_from_rows(ordered, stems)
 
 
 def _newest_page(

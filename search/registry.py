@@ -32,6 +32,10 @@ class SearchDocument:
     # Plain text, not HTML.
     sections: list[str] = field(default_factory=list)
     body: str = ""
+    # Items that are one thing to a reader (an event and its notes) share a family, named
+    # "kind:id" after its head (the event): results and suggestions show one of them, a
+    # member rather than the head, and "More like this" leaves out the item's own family.
+    family: str = ""
 
     @classmethod
     def of(cls, item: models.Model, **fields) -> SearchDocument:

@@ -6,8 +6,10 @@ The limits live here because the types show them ("1,000+"): other modules read 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 from urllib.parse import quote
 
 from django.urls import reverse
@@ -96,11 +98,43 @@ class FacetValue:
     capped: bool
     selected: bool
     url: str = ""
+    source_is_main: bool = False
+    # Past COUNT_CAP matches: the count scaled from the sample to the estimated total.
+    estimate: int | None = None
 
     @property
     def count_display(self) -> str:
-        # A sample of COUNT_CAP + 1 can put them all under one value: still "1,000+".
+        if self.estimate is not None:
+            return f"about {about(self.estimate):,}"
+        # A sample of COUNT_CAP + 1 can put them all under one value: at least that many.
         return f"{min(self.count, COUNT_CAP):,}+" if self.capped else f"{self.count:,}"
+
+
+def one_per_family(
+    items: list[T], family: Callable[[T], str], is_head: Callable[[T], bool]
+) -> list[T]:
+    """Each family (an event and its notes: see SearchDocument.family) once, at its best
+    place, shown by a member (a note, which says more) rather than by its head."""
+    shown: list[T] = []
+    place: dict[str, int] = {}
+    for item in items:
+        name = family(item)
+        if not name:
+            shown.append(item)
+        elif name not in place:
+            place[name] = len(shown)
+            shown.append(item)
+        elif is_head(shown[place[name]]) and not is_head(item):
+            shown[place[name]] = item
+    return shown
+
+
+def about(number: int) -> int:
+    """Two significant figures: an estimate should not look exact."""
+    if number < 100:
+        return number
+    magnitude = 10 ** (len(str(number)) - 2)
+    return round(number / magnitude) * magnitude
 
 
 @dataclass
@@ -115,6 +149,12 @@ class SearchResults:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     suggestion: str | None = None
     duration_ms: int = 0
+    # Past COUNT_CAP: the number of matches estimated from a fixed fraction of the entries.
+    estimate: int | None = None
+    # No item has every word: these are the items with most of them.
+    most_words: bool = False
+    # The query as typed found little and a spelling correction was searched for instead.
+    corrected_from: str | None = None
 
     @property
     def has_previous(self) -> bool:
@@ -126,8 +166,12 @@ class SearchResults:
 
     @property
     def total_display(self) -> str:
+        if self.estimate is not None:
+            return f"about {about(self.estimate):,}"
         return f"{COUNT_CAP:,}+" if self.capped else f"{self.total:,}"
 
+
+T = TypeVar("T")
 
 # What every read of hits selects, in the order hits_from_rows expects, followed by the text
 # to cut a snippet from (NULL: show the summary).

@@ -43,6 +43,7 @@ def entry_row(kind: str, object_id: int, doc: SearchDocument) -> dict:
         "kind": kind,
         "object_id": object_id,
         "url": doc.url,
+        "family": doc.family,
         "title": title,
         "summary": summary,
         "date": date.isoformat(),

@@ -11,7 +11,7 @@ import re
 from django.db import connection
 
 from search.models import SearchEntry, SearchWord
-from search.results import HIT_COLUMNS, Hit, hits_from_rows
+from search.results import HIT_COLUMNS, Hit, hits_from_rows, one_per_family
 from search.text import fold, strip_control
 
 _SIMILAR_WORD = re.compile(r"[^\W_]{3,}")
@@ -66,12 +66,19 @@ def similar_items(
     q_sql = "(" + " || ".join("plainto_tsquery('english', %s)" for _ in words) + ")"
     conditions, params = [f"e.rank_vector @@ {q_sql}"], list(words)
     if exclude:
-        conditions.append("NOT (e.kind = %s AND e.object_id = %s)")
-        params += list(exclude)
+        # Neither the item itself nor its family (a note's event, an event's notes).
+        conditions.append(
+            "NOT (e.kind = %s AND e.object_id = %s) AND e.family NOT IN (SELECT x.family "
+            f"FROM {_ENTRY} x WHERE x.kind = %s AND x.object_id = %s AND x.family <> '')"
+        )
+        params += [*exclude, *exclude]
     sql = (
-        f"SELECT {HIT_COLUMNS}, NULL FROM {_ENTRY} e WHERE {' AND '.join(conditions)} "
+        f"SELECT {HIT_COLUMNS}, NULL, e.family, e.family = e.kind || ':' || e.object_id "
+        f"FROM {_ENTRY} e WHERE {' AND '.join(conditions)} "
         f"ORDER BY ts_rank(e.rank_vector, {q_sql}) DESC, e.date DESC, e.id DESC LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *words, limit])
-        return hits_from_rows(cursor.fetchall())
+        # Twice as many: an event and its note are one item.
+        cursor.execute(sql, [*params, *words, 2 * limit])
+        rows = one_per_family(cursor.fetchall(), lambda r: r[11], lambda r: r[12])
+    return hits_from_rows([row[:11] for row in rows[:limit]])

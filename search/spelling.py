@@ -1,4 +1,5 @@
-"""Did you mean: corrections drawn from the words of published content.
+"""Did you mean: corrections drawn from the words of published content, for words that are
+not English (checked against wordfreq's English frequencies).
 
 The embedded PostgreSQL has no pg_trgm or fuzzystrmatch, so candidates are fetched by length
 and either the first letter or the second and third (two index scans, so that a wrong first
@@ -11,6 +12,7 @@ import re
 
 from django.db import connection
 from rapidfuzz.distance import Levenshtein
+from wordfreq import zipf_frequency
 
 from search.models import SearchWord
 from search.synonyms import normalise_term
@@ -19,6 +21,14 @@ _WORD = SearchWord._meta.db_table
 
 MIN_WORD_LENGTH = 4
 MAX_WORDS_CHECKED = 4
+# A word at least this common in English (wordfreq's Zipf scale: 3 is about once per
+# million words, "running" is 5.2, the typo "comunity" 1.8) is real English: someone who
+# typed it meant it, even if the site never uses it, so it is never "corrected".
+ENGLISH_ZIPF = 3.0
+
+
+def is_english(word: str) -> bool:
+    return zipf_frequency(word, "en") >= ENGLISH_ZIPF
 
 
 def _max_distance(word: str) -> int:
@@ -33,7 +43,12 @@ def corrections(words: list[str]) -> dict[str, str]:
     checked = []
     for typed in words:
         word = normalise_term(typed)
-        if len(word) >= MIN_WORD_LENGTH and word.isalpha() and word not in checked:
+        if (
+            len(word) >= MIN_WORD_LENGTH
+            and word.isalpha()
+            and word not in checked
+            and not is_english(word)
+        ):
             checked.append(word)
     checked = checked[:MAX_WORDS_CHECKED]
     if not checked:

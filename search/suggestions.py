@@ -38,14 +38,21 @@ def suggestions_for(raw: str) -> list[Suggestion]:
     with connection.cursor() as cursor:
         # A two-letter prefix can match most titles: rank a bounded set, as the search does.
         cursor.execute(
-            f"SELECT c.title, c.url, c.kind FROM (SELECT e.title, e.url, e.kind, e.date, "
-            f"e.rank_vector FROM {_ENTRY} e WHERE e.rank_vector @@ to_tsquery('english', %s) "
+            f"SELECT c.title, c.url, c.kind, c.family, c.is_head FROM (SELECT e.title, e.url, "
+            "e.kind, e.date, e.rank_vector, e.family, "
+            "e.family = e.kind || ':' || e.object_id AS is_head "
+            f"FROM {_ENTRY} e WHERE e.rank_vector @@ to_tsquery('english', %s) "
             f"LIMIT {results.COUNT_CAP}) c "
             "ORDER BY ts_rank(c.rank_vector, to_tsquery('english', %s)) DESC, c.date DESC "
             "LIMIT %s",
-            [tsquery, tsquery, MAX_SUGGESTIONS],
+            # Twice as many: an event and its note are one suggestion.
+            [tsquery, tsquery, 2 * MAX_SUGGESTIONS],
         )
-        titles = [Suggestion(t, url, registry.kind_label(kind)) for t, url, kind in cursor]
+        rows = results.one_per_family(cursor.fetchall(), lambda r: r[3], lambda r: r[4])
+        titles = [
+            Suggestion(title, url, registry.kind_label(kind))
+            for title, url, kind, _, _ in rows[:MAX_SUGGESTIONS]
+        ]
         prefix = " ".join(text.lower().split()).replace("\\", "").replace("%", "").replace("_", "")
         cursor.execute(
             f"SELECT t.name, t.slug FROM {Tag._meta.db_table} t "

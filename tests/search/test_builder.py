@@ -82,8 +82,9 @@ def test_sort_by_newest(client):
 
 @pytest.mark.parametrize("sort", ["relevance", "newest"])
 def test_more_matches_than_the_count_cap_still_page_and_sort(client, monkeypatch, sort):
-    """Past the cap the page is drawn from the buckets' capped sample (relevance) or by
-    walking the date index (newest); both must still give full, correctly ordered pages."""
+    """Past the cap the page comes from ranking over the postings (relevance) or from
+    walking the date index (newest); both must still give full, correctly ordered pages, and
+    a count said to be an estimate."""
     monkeypatch.setattr(results, "COUNT_CAP", 4)
     monkeypatch.setattr(results, "PAGE_SIZE", 3)
     now = timezone.now()
@@ -91,7 +92,7 @@ def test_more_matches_than_the_count_cap_still_page_and_sort(client, monkeypatch
         make_writeup(title=f"Carers group {n}", published_at=now - timedelta(days=n))
     make_writeup(title="Dementia cafe", published_at=now)
     html = client.get(reverse("search:results"), {"q": "carers", "sort": sort}).content.decode()
-    assert "4+ results" in html
+    assert re.search(r"about \d+ results", html)
     titles = re.findall(r'class="card__title"><a href="[^"]*">([^<]*)<', html)
     assert len(titles) == 3 and all(t.startswith("Carers group") for t in titles)
     if sort == "newest":

@@ -18,6 +18,7 @@ def test_nothing_given_is_an_empty_search_of_everything():
         "filters": SearchFilters(),
         "sort": "relevance",
         "page": 1,
+        "correct": True,
     }
 
 
@@ -33,6 +34,7 @@ def test_known_values_become_filters():
         ),
         "sort": "newest",
         "page": 3,
+        "correct": True,
     }
 
 
@@ -45,6 +47,7 @@ def test_each_malformed_value_falls_back_to_its_default_and_spares_the_others():
         "filters": SearchFilters(tags=("carers",)),
         "sort": "relevance",
         "page": 1,
+        "correct": True,
     }
     assert arguments("page=0")["page"] == 1
     assert arguments("page=999999")["page"] == 1
@@ -61,3 +64,8 @@ def test_tags_are_slugs_once_each_and_a_few_at_most():
 def test_the_query_is_passed_on_as_typed_for_the_parser_to_clean():
     assert arguments("q=carers%00dementia")["raw_query"] == "carers\x00dementia"
     assert arguments("q=" + "x" * 5000)["raw_query"] == "x" * 5000
+
+
+def test_typed_turns_automatic_spelling_correction_off():
+    assert arguments("q=lonelyness&typed=1")["correct"] is False
+    assert arguments("q=lonelyness")["correct"] is True

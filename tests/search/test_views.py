@@ -112,13 +112,14 @@ def test_search_page_query_count_does_not_grow_with_results(
             region=Region.LONDON if n % 2 else Region.WALES,
             tags=("carers", f"topic {n % 7}"),
         )
-    # By relevance: synonyms, planner settings, facets with the page, search log (and the
-    # vocabulary when results are few). By date: facets and the page are separate queries.
-    with django_assert_max_num_queries(4):
+    # By relevance: synonyms, planner settings, facets (with every match's id when they are
+    # few), the query's lexemes, scoring, the page's rows, the search log. By date: facets,
+    # the page, the log. A misspelling adds the vocabulary and the corrected search.
+    with django_assert_max_num_queries(7):
         search(client, "carers")
     with django_assert_max_num_queries(6):
         search(client, "carers", region="london", tag="carers", sort="newest", page="2")
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(11):
         search(client, "carres")
     with django_assert_max_num_queries(5):
         search(client)

@@ -307,7 +307,8 @@ def test_writeup_form(staff_client, world, data, editing, encoding):
             assert_safe_response(get(staff_client, "/practice/"), "the write-up list")
         elif data["action"] == "similar":
             assert not count_changes(before, row_counts()), "checking for similar work saved"
-            assert all(typed_text_shown(response.content.decode(), v) for v in typed.values())
+            if response.status_code != 400:  # too big to read at all: nothing to re-show
+                assert all(typed_text_shown(response.content.decode(), v) for v in typed.values())
         else:
             assert_refused_properly(response, typed=typed, before=before)
             assert model_to_dict(WriteUp.objects.get(pk=world.writeup.pk)) == original
