@@ -124,9 +124,14 @@ def needle_ids(n_items: int) -> dict[int, str]:
 
 
 def multiword_queries(sentences: list[str]) -> list[tuple[str, str]]:
-    """(query, needle title): the title plus one everyday word found nowhere in the corpus."""
-    corpus_words = set(re.findall(r"[a-z]+", " ".join(sentences).lower()))
-    extras = [word for word in EXTRA_WORDS if word not in corpus_words]
+    """(query, needle title): the title plus one everyday word whose stem is nowhere in the
+    corpus."""
+    import snowballstemmer
+
+    stem = snowballstemmer.stemmer("english").stemWord
+    # By stem, as search matches: "running" is in an item that says "run".
+    corpus_stems = {stem(w) for w in re.findall(r"[a-z]+", " ".join(sentences).lower())}
+    extras = [word for word in EXTRA_WORDS if stem(word) not in corpus_stems]
     return [
         (f"{title} {extras[i % len(extras)]}", title)
         for i, title in enumerate(NEEDLES[:N_MULTIWORD])

@@ -64,10 +64,12 @@ def tsquery(parsed: ParsedQuery) -> tuple[str, list[str]]:
         alternatives = []
         for alternative in clause.alternatives:
             # A synonym of several words ("social isolation") is a phrase, not loose words.
-            phrase = alternative.phrase or " " in alternative.text.strip()
-            function = "phraseto_tsquery" if phrase else "plainto_tsquery"
-            alternatives.append(f"{function}('english', %s)")
-            params.append(alternative.text)
+            if alternative.is_phrase:
+                alternatives.append("phraseto_tsquery('english', %s)")
+                params.append(alternative.phrase_text)
+            else:
+                alternatives.append("plainto_tsquery('english', %s)")
+                params.append(alternative.text)
         sql = "(" + " || ".join(alternatives) + ")"
         parts.append(f"!!{sql}" if clause.negated else sql)
     return "(" + " && ".join(parts) + ")", params

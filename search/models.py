@@ -90,7 +90,7 @@ class SearchEntry(models.Model):
             # What ranking reads of each candidate, without fetching the (large) row.
             models.Index(
                 fields=["id"],
-                include=["date", "family", "kind", "object_id"],
+                include=["date", "family", "kind", "object_id", "title"],
                 name="searchentry_rank_info",
             ),
             models.Index(fields=["-date"], name="searchentry_date"),
@@ -111,7 +111,9 @@ class SearchPosting(models.Model):
     see ranking.py. Written from the entry's vector whenever the entry is (index.py).
     """
 
-    pk = models.CompositePrimaryKey("entry", "lexeme")
+    # The impact is part of the key so that looking up an entry's postings reads only the
+    # index, never the table (an entry has each lexeme once: the vector's are distinct).
+    pk = models.CompositePrimaryKey("entry", "lexeme", "impact")
     entry = models.ForeignKey(
         SearchEntry,
         on_delete=models.DO_NOTHING,

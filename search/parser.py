@@ -22,6 +22,20 @@ _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 class Alternative:
     text: str
     phrase: bool = False
+    # The words as typed, when this alternative is what was typed: hyphenated words are
+    # indexed in place and folded ("assetbased") after the text, so a phrase of several
+    # words is matched in the form typed.
+    as_typed: str = ""
+
+    @property
+    def is_phrase(self) -> bool:
+        """Quoted, or several words (a synonym such as "social isolation"): word order
+        and adjacency matter."""
+        return self.phrase or " " in self.text.strip()
+
+    @property
+    def phrase_text(self) -> str:
+        return self.as_typed or self.text
 
 
 @dataclass
@@ -103,7 +117,10 @@ def _word_clauses(words: list[str], synonyms: SynonymMap) -> list[Clause]:
         if not key:
             i += size
             continue
-        alternatives = [Alternative(term) for term in group] if group else [Alternative(key)]
+        typed = " ".join(words[i : i + size]) if size > 1 else ""
+        alternatives = [
+            Alternative(term, as_typed=typed if term == key else "") for term in group or [key]
+        ]
         clauses.append(
             Clause(alternatives, typed=words[i : i + size], expanded=bool(group) and len(group) > 1)
         )

@@ -111,7 +111,7 @@ def postings_rebuild(cursor) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {new}")
     cursor.execute(f"CREATE TABLE {new} (LIKE {POSTING} INCLUDING DEFAULTS)")
     cursor.execute(_INSERT.replace(f"INSERT INTO {POSTING} ", f"INSERT INTO {new} ", 1))
-    cursor.execute(f"ALTER TABLE {new} ADD PRIMARY KEY (entry_id, lexeme)")
+    cursor.execute(f"ALTER TABLE {new} ADD PRIMARY KEY (entry_id, lexeme, impact)")
     cursor.execute(f"CREATE INDEX {new}_impact ON {new} (lexeme, impact DESC, entry_id)")
     cursor.execute(
         "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'",

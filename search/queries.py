@@ -107,7 +107,7 @@ def _found(cursor, parsed: ParsedQuery, filters: SearchFilters, sort: str, page:
         return _Found([], _Count(0), facets.values)
     k = page * results.PAGE_SIZE
     # Read more than the page needs: twins (an event and its note) are shown once.
-    wanted = 2 * k
+    wanted = k + results.PAGE_SIZE // 2
     most_words = False
     if facets.total == 0:
         # No item has every word: the items with most of them, if more than one was asked.

@@ -19,7 +19,10 @@ Two ways to find the top k, both exact:
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
+
+import snowballstemmer
 
 from search.models import SearchEntry, SearchLexeme, SearchPosting
 from search.parser import ParsedQuery
@@ -29,9 +32,18 @@ ENTRY = SearchEntry._meta.db_table
 POSTING = SearchPosting._meta.db_table
 LEXEME = SearchLexeme._meta.db_table
 
+_stemmer = snowballstemmer.stemmer("english")
+
 SYNONYM_WEIGHT = 0.5
-FIRST_DEPTH = 200
-DEPTH_GROWTH = 4
+FIRST_DEPTH = 100
+DEPTH_GROWTH = 2
+# Postings read per word at most: 100, 200, 400 ... 3,200 (see top()).
+MAX_DEPTH = 3_200
+# An item titled exactly what was typed comes first among those matching as many words.
+# An item titled exactly the words it matched (as typed) comes first among those matching as
+# many; then one whose title holds them as a phrase.
+EXACT_TITLE_BONUS = 1e6
+PHRASE_TITLE_BONUS = 1e5
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,10 @@ class Plan:
     # SQL (over `e`) and parameters that every result must satisfy: exclusions and filters.
     required_sql: str = "TRUE"
     required_params: list = field(default_factory=list)
+    # What was typed, clause by clause and normalised, with the clause's number (None for
+    # stop words, which match nothing and are always "matched"): to recognise a title that
+    # is exactly (or holds) the words an item matched.
+    typed: list[tuple[int | None, str]] = field(default_factory=list)
 
     @property
     def lexemes(self) -> list[str]:
@@ -114,9 +130,9 @@ def plan_query(cursor, parsed: ParsedQuery, filter_query: str | None) -> Plan:
         for lexeme, count in zip(lexemes, counts or [], strict=True):
             idf[lexeme] = math.log(1 + (total - count + 0.5) / (count + 0.5))
         check = None
-        if alternative.phrase or " " in alternative.text.strip():
+        if alternative.is_phrase:
             check = len(phrases)
-            phrases.append(alternative.text)
+            phrases.append(alternative.phrase_text)
         number = clause_numbers.setdefault(index, len(clause_numbers))
         alternatives.append(
             Alternative(
@@ -127,6 +143,7 @@ def plan_query(cursor, parsed: ParsedQuery, filter_query: str | None) -> Plan:
             )
         )
     required, params = [], []
+    wanted = [c for c in parsed.clauses if not c.negated]
     negated = [c for c in parsed.clauses if c.negated]
     if negated:
         parts = []
@@ -146,19 +163,20 @@ def plan_query(cursor, parsed: ParsedQuery, filter_query: str | None) -> Plan:
         phrases=phrases,
         required_sql=" AND ".join(required) or "TRUE",
         required_params=params,
+        typed=[
+            (clause_numbers.get(index), normalised(" ".join(clause.typed)))
+            for index, clause in enumerate(wanted)
+        ],
     )
 
 
-def _candidate_sql(plan: Plan, source: str) -> str:
-    """Each candidate's date, family, its postings for the query's lexemes (one index probe
-    per candidate: a join would read every posting of a common word) and its checks."""
-    checks = ", ".join(
-        ["(" + plan.required_sql + ")"]
-        + ["e.vector @@ phraseto_tsquery('english', %s)" for _ in plan.phrases]
-    )
+def _candidate_sql(source: str) -> str:
+    """Each candidate's rank information (from a covering index, not the large row) and its
+    postings for the query's lexemes (one index probe per candidate: a join would read every
+    posting of a common word)."""
     return (
-        f"SELECT c.entry_id, extract(epoch FROM e.date)::float, p.lexemes, p.impacts, "
-        f"ARRAY[{checks}], e.family, e.family = e.kind || ':' || e.object_id "
+        "SELECT c.entry_id, extract(epoch FROM e.date)::float, p.lexemes, p.impacts, "
+        "e.family, e.family = e.kind || ':' || e.object_id, e.title "
         f"FROM ({source}) c JOIN {ENTRY} e ON e.id = c.entry_id "
         "CROSS JOIN LATERAL (SELECT array_agg(x.lexeme) AS lexemes, "
         f"array_agg(x.impact) AS impacts FROM {POSTING} x "
@@ -166,89 +184,159 @@ def _candidate_sql(plan: Plan, source: str) -> str:
     )
 
 
-def _candidate_params(plan: Plan) -> tuple[list, list[str]]:
-    """The parameters of the checks (in the select list), and the lexemes (in the join)."""
-    return [*plan.required_params, *plan.phrases], plan.lexemes
+def _checks(cursor, plan: Plan, entry_ids: list[int]) -> dict[int, list[bool]]:
+    """For each entry: whether it passes the required checks, then whether it holds each
+    phrase (word positions: these read the entry's vector)."""
+    checks = ", ".join(
+        ["(" + plan.required_sql + ")"]
+        + ["e.vector @@ phraseto_tsquery('english', %s)" for _ in plan.phrases]
+    )
+    cursor.execute(
+        f"SELECT e.id, ARRAY[{checks}] FROM {ENTRY} e WHERE e.id = ANY(%s)",
+        [*plan.required_params, *plan.phrases, entry_ids],
+    )
+    return dict(cursor.fetchall())
 
 
-def _score(plan: Plan, row) -> Ranked | None:
-    """The candidate's clause count and score, or None if it fails a required check."""
-    entry_id, date, lexemes, impacts, checks, family, is_head = row
-    if not checks[0]:
+def _score(plan: Plan, row, checks: list[bool] | None = None) -> Ranked | None:
+    """The candidate's clause count and score, or None if it matches nothing or fails a
+    required check. Without `checks`, the best it can be: phrases whose words it holds
+    count as matched, and the required checks as passed."""
+    entry_id, date, lexemes, impacts, family, is_head, title = row
+    if checks is not None and not checks[0]:
         return None
     found = dict(zip(lexemes or (), impacts or (), strict=True))
     best: dict[int, float] = {}
     for alternative in plan.alternatives:
-        if alternative.check is not None:
-            if not checks[alternative.check + 1]:
-                continue
-        elif any(lexeme not in found for lexeme in alternative.lexemes):
+        if any(lexeme not in found for lexeme in alternative.lexemes):
+            continue
+        if (
+            alternative.check is not None
+            and checks is not None
+            and not checks[alternative.check + 1]
+        ):
             continue
         value = alternative.weight * sum(
-            plan.idf[lexeme] * found.get(lexeme, 0.0) for lexeme in alternative.lexemes
+            plan.idf[lexeme] * found[lexeme] for lexeme in alternative.lexemes
         )
         if value > best.get(alternative.clause, -1.0):
             best[alternative.clause] = value
     if not best:
         return None
-    return Ranked(len(best), sum(best.values()), float(date), entry_id, family, bool(is_head))
+    score = sum(best.values())
+    matched_text = " ".join(
+        text for number, text in plan.typed if text and (number is None or number in best)
+    )
+    if matched_text:
+        title_text = normalised(title)
+        if title_text == matched_text:
+            score += EXACT_TITLE_BONUS
+        elif f" {matched_text} " in f" {title_text} ":
+            score += PHRASE_TITLE_BONUS
+    return Ranked(len(best), score, float(date), entry_id, family, bool(is_head))
+
+
+def normalised(text: str) -> str:
+    """Stemmed words, letters and digits only: "Carers' breaks" is "carer break", as
+    PostgreSQL's english configuration stems them (Snowball)."""
+    return " ".join(_stemmer.stemWords(re.findall(r"[^\W_]+", text.lower())))
+
+
+def _verified(
+    cursor, plan: Plan, rows: dict[int, tuple], hopeful: list[Ranked], k: int, keep
+) -> list[Ranked]:
+    """The best k of the candidates once phrases and required checks are known, checking
+    them best-hope first, in growing batches, only until no unchecked one can beat them."""
+    if not plan.phrases and plan.required_sql == "TRUE":
+        return hopeful
+    verified: list[Ranked] = []
+    start, size = 0, max(2 * k, 50)
+    while start < len(hopeful):
+        batch = hopeful[start : start + size]
+        start += size
+        checks = _checks(cursor, plan, [r.entry_id for r in batch])
+        for item in batch:
+            scored = _score(plan, rows[item.entry_id], checks.get(item.entry_id))
+            if scored is not None and keep(scored):
+                verified.append(scored)
+        verified.sort(reverse=True)
+        if len(verified) >= k and start < len(hopeful) and verified[k - 1] >= hopeful[start]:
+            break
+        size *= DEPTH_GROWTH
+    return verified
 
 
 def rank_ids(cursor, plan: Plan, entry_ids: list[int]) -> list[Ranked]:
-    """Every one of these entries, scored and ordered (the few-matches case)."""
+    """Every one of these entries, scored and ordered (the few-matches case: the GIN sample
+    has checked phrases and exclusions already)."""
     if not entry_ids or plan.is_empty:
         return []
-    checks, lexemes = _candidate_params(plan)
     cursor.execute(
-        _candidate_sql(plan, "SELECT unnest(%s::bigint[]) AS entry_id"),
-        [*checks, entry_ids, lexemes],
+        _candidate_sql("SELECT unnest(%s::bigint[]) AS entry_id"), [entry_ids, plan.lexemes]
     )
-    ranked = [r for r in (_score(plan, row) for row in cursor.fetchall()) if r is not None]
-    ranked.sort(reverse=True)
-    return ranked
+    rows = {row[0]: row for row in cursor.fetchall()}
+    hopeful = sorted((r for r in (_score(plan, row) for row in rows.values()) if r), reverse=True)
+    if not plan.phrases:
+        return hopeful
+    return _verified(cursor, plan, rows, hopeful, len(hopeful), lambda r: True)
 
 
 def top(cursor, plan: Plan, k: int, *, all_clauses: bool) -> tuple[list[Ranked], int]:
     """The k best items over every match, and how many rounds it took.
 
     `all_clauses`: only items matching every clause count (there are many such items);
-    otherwise items with most clauses come first (no item has them all).
+    otherwise items with most clauses come first (no item has them all). Past MAX_DEPTH
+    postings per word without a proof, the best of those read.
     """
     if plan.is_empty:
         return [], 0
-    checks, lexemes = _candidate_params(plan)
-    depth, rounds = max(FIRST_DEPTH, 2 * k), 0
+    lexemes = plan.lexemes
+
+    def keep(item: Ranked) -> bool:
+        return not all_clauses or item.matched == plan.clauses
+
+    read, depth, rounds = 0, max(FIRST_DEPTH, 2 * k), 0
+    rows: dict[int, tuple] = {}
+    floors: dict[str, float] = {}
+    ended: set[str] = set()
     while True:
         rounds += 1
+        # Each round reads the next stretch of every list still open, in impact order.
+        open_lexemes = [lexeme for lexeme in lexemes if lexeme not in ended]
         lists = (
             f"SELECT q.lexeme, p.entry_id, p.impact FROM unnest(%s::text[]) q(lexeme) "
             f"CROSS JOIN LATERAL (SELECT entry_id, impact FROM {POSTING} "
-            "WHERE lexeme = q.lexeme ORDER BY impact DESC LIMIT %s) p"
+            "WHERE lexeme = q.lexeme ORDER BY impact DESC OFFSET %s LIMIT %s) p"
         )
         cursor.execute(
             f"WITH lists AS MATERIALIZED ({lists}) "
+            # One row of each list's lexeme, lowest impact read and whether it gave all the
+            # rows asked for (1) or ended, in the candidates' columns.
             "SELECT NULL::bigint, NULL::float, array_agg(lexeme), array_agg(floor), "
-            "array_agg(n), NULL::varchar, NULL::bool FROM (SELECT lexeme, min(impact) AS floor, "
-            "count(*) = %s AS n FROM lists GROUP BY lexeme) f "
-            "UNION ALL (" + _candidate_sql(plan, "SELECT DISTINCT entry_id FROM lists") + ")",
-            [lexemes, depth, depth, *checks, lexemes],
+            "NULL::varchar, NULL::bool, string_agg(n::int::text, ',') FROM (SELECT lexeme, "
+            "min(impact) AS floor, count(*) = %s AS n FROM lists GROUP BY lexeme) f "
+            "UNION ALL (" + _candidate_sql("SELECT DISTINCT entry_id FROM lists") + ")",
+            [open_lexemes, read, depth - read, depth - read, lexemes],
         )
-        rows = cursor.fetchall()
-        floors = {}
-        for row in rows:
-            if row[0] is None:
-                for lexeme, floor, full in zip(
-                    row[2] or [], row[3] or [], row[4] or [], strict=True
-                ):
-                    if full:  # read to `depth` without reaching the end of the list
-                        floors[lexeme] = floor
-                break
-        ranked = sorted(
-            (r for r in (_score(plan, row) for row in rows if row[0] is not None) if r),
+        still_open = set()
+        for row in cursor.fetchall():
+            if row[0] is not None:
+                rows[row[0]] = row
+                continue
+            flags = row[6].split(",") if row[6] else []
+            for lexeme, floor, full in zip(row[2] or [], row[3] or [], flags, strict=True):
+                if full == "1":
+                    floors[lexeme] = floor
+                    still_open.add(lexeme)
+        for lexeme in open_lexemes:
+            if lexeme not in still_open:  # the list ended in this stretch (or was empty)
+                ended.add(lexeme)
+                floors.pop(lexeme, None)
+        hopeful = sorted(
+            (r for r in (_score(plan, row) for row in rows.values()) if r and keep(r)),
             reverse=True,
         )
-        if all_clauses:
-            ranked = [r for r in ranked if r.matched == plan.clauses]
+        ranked = _verified(cursor, plan, rows, hopeful, k, keep)
         bound_matched, bound_score = _unseen_bound(plan, floors)
         if all_clauses and bound_matched < plan.clauses:
             return ranked[:k], rounds  # no unread item can match every clause
@@ -261,7 +349,9 @@ def top(cursor, plan: Plan, k: int, *, all_clauses: bool) -> tuple[list[Ranked],
             bound_score,
         ):
             return ranked[:k], rounds
-        depth *= DEPTH_GROWTH
+        if depth >= MAX_DEPTH:
+            return ranked[:k], rounds
+        read, depth = depth, depth * DEPTH_GROWTH
 
 
 def _unseen_bound(plan: Plan, floors: dict[str, float]) -> tuple[int, float]:

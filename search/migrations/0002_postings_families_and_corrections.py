@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='SearchPosting',
             fields=[
-                ('pk', models.CompositePrimaryKey('entry', 'lexeme', blank=True, editable=False, primary_key=True, serialize=False)),
+                ('pk', models.CompositePrimaryKey('entry', 'lexeme', 'impact', blank=True, editable=False, primary_key=True, serialize=False)),
                 ('entry', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='search.searchentry')),
                 ('lexeme', models.TextField()),
                 ('impact', models.FloatField()),
@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='searchentry',
-            index=models.Index(fields=['id'], include=('date', 'family', 'kind', 'object_id'), name='searchentry_rank_info'),
+            index=models.Index(fields=['id'], include=('date', 'family', 'kind', 'object_id', 'title'), name='searchentry_rank_info'),
         ),
         migrations.AddConstraint(
             model_name='searchlexeme',

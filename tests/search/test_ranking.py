@@ -195,3 +195,19 @@ def test_the_estimate_scales_what_the_sample_read_by_the_share_of_entries_it_cov
     assert (
         Facets(total=4, values={}, ids=[], spread=[(0, 4, 0)], pages=1).estimate(bucketed=True) == 4
     )
+
+
+def test_a_phrase_past_the_cap_keeps_only_items_holding_it_in_order(monkeypatch):
+    """Phrases are checked lazily, best hopes first: items holding both words apart must
+    not crowd out the one holding them together."""
+    monkeypatch.setattr(results, "COUNT_CAP", 2)
+    monkeypatch.setattr(ranking, "FIRST_DEPTH", 2)
+    for i in range(5):
+        make_writeup(title=f"Social work and care {i}", summary="Care homes.", body="Social.")
+    make_writeup(title="Weekend clubs", summary="What social care learned.")
+    make_writeup(title="Social care", summary="Notes.")
+    assert titles('"social care"') == ["Social care", "Weekend clubs"]
+    assert titles("on loneliness for the") == []
+    make_writeup(title="On loneliness for the winter", summary="Loneliness, loneliness.")
+    make_writeup(title="Loneliness", summary="Befriending.")
+    assert titles("loneliness")[0] == "Loneliness"
