@@ -45,13 +45,15 @@ def search_run(
         cursor.execute(builder.PLANNER_BITMAP_ONLY)
         found = _found(cursor, parsed, filters, sort, page)
         suggestion = None
-        if not parsed.is_empty and found.total < FEW_RESULTS:
+        # Little found, or nothing with every word ("comunity organisations" finds only
+        # "organisations"): a spelling correction may find what was meant.
+        if not parsed.is_empty and (found.total < FEW_RESULTS or found.most_words):
             suggestion = corrected_query(parsed.text, corrections(parsed.plain_words()))
         corrected_from = None
         if suggestion and correct:
             fixed = parse_query(suggestion, load_synonym_map())
             better = _found(cursor, fixed, filters, sort, page)
-            if better.total > found.total:
+            if not better.most_words and better.total > (0 if found.most_words else found.total):
                 parsed, found, corrected_from, suggestion = fixed, better, parsed.text, None
         duration_ms = round((time.perf_counter() - started) * 1000)
         if log and not parsed.is_empty and page == 1:

@@ -9,7 +9,7 @@ import pytest
 from practice.publishing import Status
 from search.models import SearchWord
 from tests.conftest import make_writeup
-from tests.search.conftest import search
+from tests.search.conftest import result_titles, search
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +46,15 @@ def test_real_english_words_are_never_corrected(client):
     assert "Showing results for" not in html
     assert "No results with all your words; showing results with most of them." in html
     assert "Carers funding" in html
+
+
+def test_a_misspelling_beside_a_correct_word_is_corrected_rather_than_dropped(client):
+    """ "comunity organisations": "organisations" alone would give "most of your words";
+    the correction finds items with every word."""
+    make_writeup(title="Small community organisations", summary="What they contribute.")
+    for size in ("Large", "National", "Regional"):
+        make_writeup(title=f"{size} organisations", summary="Commissioning.", organisation="")
+    html = search(client, "comunity organisations")
+    assert "Showing results for <strong>community organisations</strong>" in html
+    assert "most of them" not in html
+    assert result_titles(html) == ["Small community organisations"]
