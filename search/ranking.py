@@ -250,7 +250,13 @@ def _stem(word: str) -> str:
 
 
 def _verified(
-    cursor, plan: Plan, rows: dict[int, tuple], hopeful: list[Ranked], k: int, keep
+    cursor,
+    plan: Plan,
+    rows: dict[int, tuple],
+    hopeful: list[Ranked],
+    k: int,
+    keep,
+    known: dict[int, list[bool]] | None = None,
 ) -> list[Ranked]:
     """The best k of the candidates once phrases and required checks are known, checking
     them best-hope first, in growing batches, only until no unchecked one can beat them."""
@@ -261,7 +267,11 @@ def _verified(
     while start < len(hopeful):
         batch = hopeful[start : start + size]
         start += size
-        checks = _checks(cursor, plan, [r.entry_id for r in batch])
+        # Checks already made (in an earlier round of top()) are not made again.
+        checks = {} if known is None else known
+        unknown = [r.entry_id for r in batch if r.entry_id not in checks]
+        if unknown:
+            checks.update(_checks(cursor, plan, unknown))
         for item in batch:
             scored = _score(plan, rows[item.entry_id], checks.get(item.entry_id))
             if scored is not None and keep(scored):
@@ -304,6 +314,7 @@ def top(cursor, plan: Plan, k: int, *, all_clauses: bool) -> tuple[list[Ranked],
 
     read, depth, rounds = 0, max(FIRST_DEPTH, 2 * k), 0
     rows: dict[int, tuple] = {}
+    known: dict[int, list[bool]] = {}
     floors: dict[str, float] = {}
     ended: set[str] = set()
     while True:
@@ -343,7 +354,7 @@ def top(cursor, plan: Plan, k: int, *, all_clauses: bool) -> tuple[list[Ranked],
             (r for r in (_score(plan, row) for row in rows.values()) if r and keep(r)),
             reverse=True,
         )
-        ranked = _verified(cursor, plan, rows, hopeful, k, keep)
+        ranked = _verified(cursor, plan, rows, hopeful, k, keep, known)
         bound_matched, bound_score = _unseen_bound(plan, floors)
         if all_clauses and bound_matched < plan.clauses:
             return ranked[:k], rounds  # no unread item can match every clause
