@@ -5,13 +5,12 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.urls import Resolver404, resolve
-from markdownx.widgets import MarkdownxWidget
 
 from events.models import Event, EventNote, Series, SpeakerRole
 from events.services import SpeakerData
 from practice.forms import PlainTitleMixin, TagListField
 from practice.models import WriteUp
-from practice.plaintext import OneLineTextarea, PlainTextForm, PlainTextModelForm
+from practice.plaintext import MarkdownEditor, OneLineTextarea, PlainTextForm, PlainTextModelForm
 
 MAX_KEY_POINTS = 30
 # Meetings that anyone could note or attend; year 9999 is a typo, not an event.
@@ -103,7 +102,7 @@ class EventForm(PlainTitleMixin, PlainTextModelForm):
             "starts_at": LocalDateTimeInput(),
             "ends_at": LocalDateTimeInput(),
             "address": forms.Textarea(attrs={"rows": 3}),
-            "description": MarkdownxWidget(attrs={"rows": 8}),
+            "description": MarkdownEditor(attrs={"rows": 8}),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -238,7 +237,7 @@ class EventNoteForm(PlainTitleMixin, PlainTextModelForm):
         }
         widgets = {
             "summary": OneLineTextarea(attrs={"rows": 3, "maxlength": 300}),
-            "body": MarkdownxWidget(attrs={"rows": 10}),
+            "body": MarkdownEditor(attrs={"rows": 10}),
             "questions": forms.Textarea(attrs={"rows": 4}),
         }
 

@@ -3,11 +3,10 @@ from __future__ import annotations
 import re
 
 from django import forms
-from markdownx.widgets import MarkdownxWidget
 from taggit.forms import TagField
 
 from practice.models import WriteUp
-from practice.plaintext import OneLineTextarea, PlainTextModelForm
+from practice.plaintext import MarkdownEditor, OneLineTextarea, PlainTextModelForm
 
 MAX_TAGS = 12
 MAX_TAG_LENGTH = 50
@@ -125,5 +124,5 @@ class WriteUpForm(PlainTitleMixin, PlainTextModelForm):
             "outcomes": forms.Textarea(attrs={"rows": 4}),
             "lessons": forms.Textarea(attrs={"rows": 4}),
             "resources": forms.Textarea(attrs={"rows": 3}),
-            "body": MarkdownxWidget(attrs={"rows": 12}),
+            "body": MarkdownEditor(attrs={"rows": 12}),
         }

@@ -32,6 +32,7 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from markdownx.widgets import MarkdownxWidget
 
 ONE_LINE_MESSAGE = "Use a single line of text, without line breaks."
 LENGTH_MESSAGE = "Keep this to at most %(limit)s characters (it has %(count)s)."
@@ -71,6 +72,14 @@ class LengthValidator(MaxLengthValidator):
                 code=self.code,
                 params={"limit": f"{self.limit_value:,}", "count": f"{count:,}", "value": value},
             )
+
+
+class MarkdownEditor(MarkdownxWidget):
+    """django-markdownx's editor without its keyboard trap: Tab and Shift+Tab move focus
+    (indent with Ctrl+] and Ctrl+[), as static/js/markdown-keyboard.js explains."""
+
+    class Media:
+        js = ["js/markdown-keyboard.js"]
 
 
 class OneLineTextarea(forms.Textarea):
