@@ -129,6 +129,20 @@ class PlainTextMixin:
         for name, field in self.fields.items():
             model_field = _model_field(model, name)
             apply_text_rules(field, one_line=is_one_line(field, model_field))
+            _name_the_empty_choice(field)
+
+
+def _name_the_empty_choice(field: forms.Field) -> None:
+    """An optional select says "Not given" rather than Django's "---------"."""
+    if not isinstance(field, forms.ChoiceField) or field.required:
+        return
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label is not None:
+            field.empty_label = "Not given"
+        return
+    choices = list(field.choices)
+    if choices and choices[0][0] in ("", None) and str(choices[0][1]).strip("-") == "":
+        field.choices = [("", "Not given"), *choices[1:]]
 
 
 def _model_field(model: type[models.Model] | None, name: str) -> models.Field | None:

@@ -117,3 +117,12 @@ def test_form_has_markdown_editor_with_preview_and_helpful_hints(staff_client):
     assert "/staff/markdown/preview/" in html
     assert "Say what you did, not the name of the project" in html
     assert 'value="draft"' in html and 'value="publish"' in html
+
+
+def test_optional_selects_say_not_given_rather_than_dashes(staff_client):
+    from django.urls import reverse
+
+    for path in (reverse("practice:create"), reverse("events:create")):
+        html = staff_client.get(path).content.decode()
+        assert "---------" not in html, path
+        assert '<option value="" selected>Not given</option>' in html, path
