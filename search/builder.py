@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from search import results
 from search.models import SEARCH_BUCKETS, SearchEntry
-from search.parser import ParsedQuery
+from search.parser import Alternative, ParsedQuery
 from search.results import HIT_COLUMNS, SearchFilters
 from search.rows import filter_lexemes
 
@@ -38,9 +38,10 @@ PLANNER_BITMAP_ONLY = (
     " set_config('synchronize_seqscans', 'off', true),"
     " set_config('max_parallel_workers_per_gather', '0', true)"
 )
-PLANNER_DEFAULT = (
-    "SELECT set_config('enable_seqscan', 'on', true), set_config('enable_indexscan', 'on', true)"
+PLANNER_DEFAULT_SETTINGS = (
+    "set_config('enable_seqscan', 'on', true), set_config('enable_indexscan', 'on', true)"
 )
+PLANNER_DEFAULT = f"SELECT {PLANNER_DEFAULT_SETTINGS}"
 
 
 @dataclass
@@ -57,19 +58,23 @@ class FacetSQL:
         return "WITH " + ", ".join(self.ctes) + " " + self.union, self.params
 
 
+def alternative_tsquery(alternative: Alternative) -> tuple[str, str]:
+    """SQL for one alternative's tsquery and its parameter. A synonym of several words
+    ("social isolation") is a phrase, not loose words."""
+    if alternative.is_phrase:
+        return "phraseto_tsquery('english', %s)", alternative.phrase_text
+    return "plainto_tsquery('english', %s)", alternative.text
+
+
 def tsquery(parsed: ParsedQuery) -> tuple[str, list[str]]:
     """SQL for the query's tsquery and its parameters; only for a query that is not empty."""
     parts, params = [], []
     for clause in parsed.clauses:
         alternatives = []
         for alternative in clause.alternatives:
-            # A synonym of several words ("social isolation") is a phrase, not loose words.
-            if alternative.is_phrase:
-                alternatives.append("phraseto_tsquery('english', %s)")
-                params.append(alternative.phrase_text)
-            else:
-                alternatives.append("plainto_tsquery('english', %s)")
-                params.append(alternative.text)
+            sql, param = alternative_tsquery(alternative)
+            alternatives.append(sql)
+            params.append(param)
         sql = "(" + " || ".join(alternatives) + ")"
         parts.append(f"!!{sql}" if clause.negated else sql)
     return "(" + " && ".join(parts) + ")", params

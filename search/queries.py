@@ -71,11 +71,10 @@ def search_run(
         page=page,
         hits=found.hits,
         total=found.total,
-        capped=False,
         facets=found.facets,
         suggestion=suggestion,
         duration_ms=duration_ms,
-        estimate=found.total if found.count.estimated else None,
+        estimated=found.count.estimated,
         most_words=found.most_words,
         corrected_from=corrected_from,
     )
@@ -110,7 +109,7 @@ def _found(cursor, parsed: ParsedQuery, filters: SearchFilters, sort: str, page:
     k = page * results.PAGE_SIZE
     # Read more than the page needs: twins (an event and its note) are shown once.
     wanted = k + results.PAGE_SIZE // 2
-    most_words = False
+    most_words, parsed_for_count = False, parsed
     if facets.total == 0:
         # No item has every word: the items with most of them, if more than one was asked.
         if plan.clauses < 2:
@@ -119,14 +118,16 @@ def _found(cursor, parsed: ParsedQuery, filters: SearchFilters, sort: str, page:
         if not ranked:
             return _Found([], _Count(0), facets.values)
         most_words = True
-        facets = _facets(cursor, parsed.any_words(), filters)
+        # Counted and faceted as what they match: any of the words.
+        parsed_for_count = parsed.any_words()
+        facets = _facets(cursor, parsed_for_count, filters)
     elif facets.total <= results.COUNT_CAP:
         ranked = ranking.rank_ids(cursor, plan, facets.ids)
     else:
         ranked, _ = ranking.top(cursor, plan, wanted, all_clauses=True)
     ranked = results.one_per_family(ranked, lambda r: r.family, lambda r: r.is_head)
     shown = [r.entry_id for r in ranked[k - results.PAGE_SIZE : k]]
-    count = _estimate(parsed.any_words() if most_words else parsed, filters, facets)
+    count = _estimate(parsed_for_count, filters, facets)
     return _Found(_hits(cursor, parsed, shown), count, facets.values, most_words)
 
 

@@ -18,29 +18,21 @@ Two ways to find the top k, both exact:
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from dataclasses import dataclass, field
 
-import snowballstemmer
-
-from search.models import SearchEntry, SearchLexeme, SearchPosting
+from search.builder import PLANNER_DEFAULT_SETTINGS, alternative_tsquery
 from search.parser import ParsedQuery
-from search.postings import ALL
-
-ENTRY = SearchEntry._meta.db_table
-POSTING = SearchPosting._meta.db_table
-LEXEME = SearchLexeme._meta.db_table
-
-_stemmer = snowballstemmer.stemmer("english")
+from search.postings import ALL, ENTRY, LEXEME, POSTING
+from search.results import FAMILY_HEAD_SQL
+from search.text import stem
 
 SYNONYM_WEIGHT = 0.5
 FIRST_DEPTH = 100
 DEPTH_GROWTH = 2
 # Postings read per word at most: 100, 200, 400, 800 (see top()).
 MAX_DEPTH = 800
-# An item titled exactly what was typed comes first among those matching as many words.
 # An item titled exactly the words it matched (as typed) comes first among those matching as
 # many; then one whose title holds them as a phrase.
 EXACT_TITLE_BONUS = 1e6
@@ -113,7 +105,7 @@ def plan_query(cursor, parsed: ParsedQuery, filter_query: str | None) -> Plan:
         f"(SELECT greatest(entries, 1) FROM {LEXEME} WHERE lexeme = '{ALL}') "
         # Postings are read in impact order by plain index scans, which the sample's
         # settings (bitmaps only) would turn into sorting every posting of a word.
-        ", set_config('enable_indexscan', 'on', true), set_config('enable_seqscan', 'on', true) "
+        f", {PLANNER_DEFAULT_SETTINGS} "
         "FROM unnest(%s::text[]) WITH ORDINALITY a(text, ord) ORDER BY a.ord",
         [texts],
     )
@@ -150,9 +142,9 @@ def plan_query(cursor, parsed: ParsedQuery, filter_query: str | None) -> Plan:
         parts = []
         for clause in negated:
             for alternative in clause.alternatives:
-                function = "phraseto_tsquery" if alternative.phrase else "plainto_tsquery"
-                parts.append(f"{function}('english', %s)")
-                params.append(alternative.text)
+                sql, param = alternative_tsquery(alternative)
+                parts.append(sql)
+                params.append(param)
         required.append(f"NOT (e.vector @@ ({' || '.join(parts)}))")
     if filter_query:
         required.append("e.vector @@ %s::tsquery")
@@ -177,7 +169,7 @@ def _candidate_sql(source: str) -> str:
     posting of a common word)."""
     return (
         "SELECT c.entry_id, extract(epoch FROM e.date)::float, p.lexemes, p.impacts, "
-        "e.family, e.family = e.kind || ':' || e.object_id, e.title "
+        f"e.family, {FAMILY_HEAD_SQL}, e.title "
         f"FROM ({source}) c JOIN {ENTRY} e ON e.id = c.entry_id "
         "CROSS JOIN LATERAL (SELECT array_agg(x.lexeme) AS lexemes, "
         f"array_agg(x.impact) AS impacts FROM {POSTING} x "
@@ -240,13 +232,7 @@ def _score(plan: Plan, row, checks: list[bool] | None = None) -> Ranked | None:
 def normalised(text: str) -> str:
     """Stemmed words, letters and digits only: "Carers' breaks" is "carer break", as
     PostgreSQL's english configuration stems them (Snowball)."""
-    return " ".join(_stem(word) for word in re.findall(r"[^\W_]+", text.lower()))
-
-
-@functools.lru_cache(maxsize=65_536)
-def _stem(word: str) -> str:
-    # Snowball in pure Python costs ~15 µs a word: a page stems hundreds of titles.
-    return _stemmer.stemWord(word)
+    return " ".join(stem(word) for word in re.findall(r"[^\W_]+", text.lower()))
 
 
 def _verified(

@@ -145,12 +145,11 @@ class SearchResults:
     page: int
     hits: list[Hit]
     total: int
-    capped: bool
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     suggestion: str | None = None
     duration_ms: int = 0
-    # Past COUNT_CAP: the number of matches estimated from a fixed fraction of the entries.
-    estimate: int | None = None
+    # Past COUNT_CAP, `total` is estimated from how far the sample read (facets.py).
+    estimated: bool = False
     # No item has every word: these are the items with most of them.
     most_words: bool = False
     # The query as typed found little and a spelling correction was searched for instead.
@@ -166,12 +165,13 @@ class SearchResults:
 
     @property
     def total_display(self) -> str:
-        if self.estimate is not None:
-            return f"about {about(self.estimate):,}"
-        return f"{COUNT_CAP:,}+" if self.capped else f"{self.total:,}"
+        return f"about {about(self.total):,}" if self.estimated else f"{self.total:,}"
 
 
 T = TypeVar("T")
+
+# Whether an entry (`e`) heads its family: the event of an event's notes.
+FAMILY_HEAD_SQL = "e.family = e.kind || ':' || e.object_id"
 
 # What every read of hits selects, in the order hits_from_rows expects, followed by the text
 # to cut a snippet from (NULL: show the summary).

@@ -11,7 +11,7 @@ import re
 from django.db import connection
 
 from search.models import SearchEntry, SearchWord
-from search.results import HIT_COLUMNS, Hit, hits_from_rows, one_per_family
+from search.results import FAMILY_HEAD_SQL, HIT_COLUMNS, Hit, hits_from_rows, one_per_family
 from search.text import fold, strip_control
 
 _SIMILAR_WORD = re.compile(r"[^\W_]{3,}")
@@ -73,7 +73,7 @@ def similar_items(
         )
         params += [*exclude, *exclude]
     sql = (
-        f"SELECT {HIT_COLUMNS}, NULL, e.family, e.family = e.kind || ':' || e.object_id "
+        f"SELECT {HIT_COLUMNS}, NULL, e.family, {FAMILY_HEAD_SQL} "
         f"FROM {_ENTRY} e WHERE {' AND '.join(conditions)} "
         f"ORDER BY ts_rank(e.rank_vector, {q_sql}) DESC, e.date DESC, e.id DESC LIMIT %s"
     )

@@ -14,21 +14,15 @@ import re
 from collections.abc import Collection
 from functools import lru_cache
 
-import snowballstemmer
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from search.text import stem
 
 # About 35 words, the longest passage shown, and how much comes before the first match.
 SNIPPET_LENGTH = 240
 LEAD = 70
 MAX_CANDIDATES = 200
-
-_stemmer = snowballstemmer.stemmer("english")
-
-
-@lru_cache(maxsize=50_000)
-def _stem(word: str) -> str:
-    return _stemmer.stemWord(word.lower())
 
 
 @lru_cache(maxsize=256)
@@ -85,10 +79,10 @@ def snippet(text: str, stems: Collection[str]) -> SafeString:
     matches, stems_of = [], []
     if pattern is not None:
         for match in pattern.finditer(text):
-            stem = _stem(match.group())
-            if stem in stem_set:
+            word_stem = stem(match.group())
+            if word_stem in stem_set:
                 matches.append(match)
-                stems_of.append(stem)
+                stems_of.append(word_stem)
                 if len(matches) >= MAX_CANDIDATES:
                     break
     start = _cut_start(text, _best_start(matches, stems_of) - LEAD) if matches else 0

@@ -40,7 +40,7 @@ def suggestions_for(raw: str) -> list[Suggestion]:
         cursor.execute(
             f"SELECT c.title, c.url, c.kind, c.family, c.is_head FROM (SELECT e.title, e.url, "
             "e.kind, e.date, e.rank_vector, e.family, "
-            "e.family = e.kind || ':' || e.object_id AS is_head "
+            f"{results.FAMILY_HEAD_SQL} AS is_head "
             f"FROM {_ENTRY} e WHERE e.rank_vector @@ to_tsquery('english', %s) "
             f"LIMIT {results.COUNT_CAP}) c "
             "ORDER BY ts_rank(c.rank_vector, to_tsquery('english', %s)) DESC, c.date DESC "

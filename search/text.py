@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from html.parser import HTMLParser
+
+import snowballstemmer
 
 # Closed forms of hyphenated words ("co-production" -> "coproduction") and letter-ampersand
 # acronyms ("A&E" -> "aande"): the English parser splits both, which makes the hyphenated form
@@ -77,3 +80,13 @@ def vocabulary_words(text: str) -> list[str]:
     """Distinct lowercase words of `text` that a did-you-mean correction could offer."""
     seen = dict.fromkeys(_VOCABULARY_WORD.findall(text.lower()))
     return sorted(seen)[:MAX_VOCABULARY_WORDS]
+
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """The Snowball English stem, as PostgreSQL's english configuration makes it. Cached:
+    in pure Python it costs ~15 µs a word, and a page stems hundreds of titles."""
+    return _stemmer.stemWord(word.lower())

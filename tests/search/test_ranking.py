@@ -211,3 +211,18 @@ def test_a_phrase_past_the_cap_keeps_only_items_holding_it_in_order(monkeypatch)
     make_writeup(title="On loneliness for the winter", summary="Loneliness, loneliness.")
     make_writeup(title="Loneliness", summary="Befriending.")
     assert titles("loneliness")[0] == "Loneliness"
+
+
+def test_an_excluded_synonym_phrase_excludes_only_the_phrase_past_the_cap(monkeypatch):
+    """-loneliness leaves out "social isolation" as a phrase, in the ranking as in the count:
+    an item saying "social" and "isolated" apart stays."""
+    monkeypatch.setattr(results, "COUNT_CAP", 2)
+    monkeypatch.setattr(ranking, "FIRST_DEPTH", 2)
+    Synonym.objects.create(terms="loneliness, social isolation")
+    for i in range(3):
+        make_writeup(title=f"Befriending visits {i}", summary="Weekly visits.")
+    make_writeup(title="Befriending clubs", summary="Social clubs for people who felt isolated.")
+    make_writeup(title="Befriending against social isolation", summary="Visits.")
+    found = titles("befriending -loneliness")
+    assert "Befriending clubs" in found
+    assert "Befriending against social isolation" not in found
