@@ -20,7 +20,7 @@ STOP_ALL := trap "" INT TERM HUP; trap - EXIT; set +m; \
 	for job in $$(jobs -p); do kill -TERM -- -$$job 2>/dev/null; done; \
 	wait; $(BIN)/python -m config.database stop
 
-.PHONY: run serve test lint format install chromium demo bench bench-pages bench-events bench-search bench-digest clean-data
+.PHONY: run serve test lint format install chromium assets demo bench bench-pages bench-events bench-search bench-digest clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,26 @@ chromium:
 		echo "Installing Chromium with apt-get..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null; \
 	fi
+
+# Rebuild static/vendor/nhsuk-frontend from the pinned versions in config/assets (needs Node and
+# the npm registry; the built files are committed, so nothing else here needs Node).
+ASSETS_BUILD := $(DATA_DIR)/assets-build
+VENDOR := static/vendor/nhsuk-frontend
+assets:
+	rm -rf $(ASSETS_BUILD) && mkdir -p $(ASSETS_BUILD)
+	cp config/assets/package.json config/assets/package-lock.json config/assets/wheelhouse.scss $(ASSETS_BUILD)/
+	cd $(ASSETS_BUILD) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/assets/images
+	$(ASSETS_BUILD)/node_modules/.bin/sass --no-source-map --style=compressed --quiet-deps \
+		--load-path=$(ASSETS_BUILD)/node_modules $(ASSETS_BUILD)/wheelhouse.scss $(VENDOR)/nhsuk-frontend.min.css
+	@# The module's sourceMappingURL names a map that is not shipped.
+	sed '/^\/\/# sourceMappingURL=/d; s|//# sourceMappingURL=[^ ]*$$||' \
+		$(ASSETS_BUILD)/node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js > $(VENDOR)/nhsuk-frontend.min.js
+	cp $(ASSETS_BUILD)/node_modules/nhsuk-frontend/dist/nhsuk/assets/images/nhsuk-icon-*.svg $(VENDOR)/assets/images/
+	cp config/assets/LICENSE $(VENDOR)/LICENSE
+	@if grep -q 'https\?://' $(VENDOR)/nhsuk-frontend.min.css; then \
+		echo "The built CSS names another host:"; grep -o 'url(http[^)]*)' $(VENDOR)/nhsuk-frontend.min.css; exit 1; fi
+	@echo "Built $(VENDOR) from nhsuk-frontend $$(node -p "require('./$(ASSETS_BUILD)/node_modules/nhsuk-frontend/package.json').version")"
 
 # Migrate, import the demo content and make sure the demo staff account exists.
 demo: install

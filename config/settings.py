@@ -5,6 +5,7 @@ Every variable is listed in README.md under "Configuration".
 
 import os
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 from csp.constants import NONE, SELF
@@ -198,6 +199,13 @@ TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db
 
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Wheelhouse <hello@wheelhouse.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people write about content, accessibility, data requests and corrections: shown on
+# the contact, privacy and accessibility pages. Without it, the address mail is sent from.
+CONTACT_EMAIL = (
+    os.environ.get("CONTACT_EMAIL", "").strip()
+    or parseaddr(DEFAULT_FROM_EMAIL)[1]
+    or "hello@wheelhouse.local"
+)
 if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = os.environ["EMAIL_HOST"]

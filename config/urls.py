@@ -18,6 +18,9 @@ sitemaps = {"practice": WriteUpSitemap, "events": EventSitemap, "event-notes": E
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", practice_views.about, name="about"),
+    path("privacy/", views.PrivacyView.as_view(), name="privacy"),
+    path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
+    path("contact/", views.ContactView.as_view(), name="contact"),
     path("practice/", include("practice.urls")),
     path("search/", include("search.urls")),
     path("events/", include("events.urls")),

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.generic import TemplateView
 from taggit.models import Tag
 
+from config import trust
 from events import queries as events_queries
 from practice import queries
 from practice.models import WriteUp
@@ -36,3 +38,26 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "practice/tag_detail.html", {"tag": tag, "page_obj": page, **tagged_events}
     )
+
+
+# --- Trust pages ------------------------------------------------------------------------
+# The privacy notice, accessibility statement and contact page. The contact address comes
+# from CONTACT_EMAIL through config.context_processors.site.
+
+
+class PrivacyView(TemplateView):
+    """The privacy notice: periods, link lifetimes, consent version and cookies come from
+    the code that enforces them (config/trust.py), read on every request."""
+
+    template_name = "pages/privacy.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        return {**super().get_context_data(**kwargs), **trust.privacy_facts()}
+
+
+class AccessibilityView(TemplateView):
+    template_name = "pages/accessibility.html"
+
+
+class ContactView(TemplateView):
+    template_name = "pages/contact.html"

@@ -18,7 +18,9 @@ Everything here is a heuristic on the text, not on one file:
   respondents: X, ...; Y, ...; and Z, ...";
 - bullets after a lead-in such as "Here are some of the key points" or "it was agreed that"
   are key points; after "questions which could be explored further" or "topics that might be
-  explored", questions; other bullets stay in the body.
+  explored", questions; other bullets stay in the body;
+- the event's description is made from these facts (`event_description`), the note's
+  summary from its opening prose: the two never repeat each other.
 """
 
 from __future__ import annotations
@@ -30,64 +32,20 @@ from datetime import date
 
 from practice.importer import (
     READ_MORE,
+    YEAR_IN_TEXT,
     ImportedText,
     clean_lines,
     derive_summary,
     derive_tags,
+    distinct_from_lead,
+    drop_leftovers,
     looks_like_event_notes,
     paragraphs_to_markdown,
+    parse_date,
     split_paragraphs,
 )
 
-# --- Dates -------------------------------------------------------------------------------
-
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
-_YEAR = r"(?P<year>\d{4}|\d{2})"
-_DAY_FIRST = re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+{_YEAR}\b)?", re.IGNORECASE)
-_MONTH_FIRST = re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?", re.IGNORECASE)
-_ANY_YEAR = re.compile(r"\b(19|20)\d{2}\b")
-
-
-def parse_date(text: str, *, default_year: int | None = None) -> date | None:
-    """The first date written out in `text`: "30th May 2023", "2nd March 23", "April 17th
-    2023", or "17 April" (taking `default_year`, or nothing when there is none)."""
-    matches = [m for m in (_DAY_FIRST.search(text), _MONTH_FIRST.search(text)) if m]
-    for match in sorted(matches, key=lambda m: m.start()):
-        year_text = match.group("year")
-        if year_text:
-            year = int(year_text) + (2000 if len(year_text) == 2 else 0)
-        elif default_year:
-            year = default_year
-        else:
-            continue
-        try:
-            return date(year, MONTHS[match.group("month").lower()], int(match.group("day")))
-        except ValueError:
-            continue
-    return None
-
+# --- Dates (parse_date is shared with write-ups: practice/importer.py) ---------------------
 
 # A sentence about the meeting itself, not about another event it mentions.
 _OWN_MEETING = re.compile(
@@ -244,6 +202,9 @@ class ImportedMeeting(ImportedText):
     speakers: list[ImportedSpeaker] = field(default_factory=list)
     key_points: list[str] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
+    # What the event says about itself, made from the facts (see event_description): the
+    # note's summary is the note's, and the event must not repeat it.
+    description: str = ""
     # The raw first line after the title: with the title, it identifies the meeting even
     # when the cleaning rules change.
     opening: str = ""
@@ -447,14 +408,15 @@ def _summary(paragraphs: list[str]) -> str:
             opening.append(paragraph.rstrip()[:-1].rstrip() + ".")
             break
         opening.append(paragraph)
-    return derive_summary(opening or paragraphs)
+    # The note's body starts with its first paragraph: the summary must not just repeat it.
+    return distinct_from_lead(derive_summary(opening or paragraphs), paragraphs)
 
 
 def parse_event_page(source: str, text: str) -> list[ImportedMeeting]:
     raw = _split_meetings(text)
     suffix = _common_suffix([header for header, _, _, _ in raw])
     organiser = " ".join(suffix)
-    years = Counter(int(m.group(0)) for m in _ANY_YEAR.finditer(text))
+    years = Counter(int(m.group(0)) for m in YEAR_IN_TEXT.finditer(text))
     default_year = years.most_common(1)[0][0] if years else None
 
     meetings: list[ImportedMeeting] = []
@@ -464,7 +426,8 @@ def parse_event_page(source: str, text: str) -> list[ImportedMeeting]:
         # "The note of the first meeting is here": the link is lost, the series link replaces it.
         references = [m for p in paragraphs for m in _CROSS_REFERENCE.finditer(p)]
         paragraphs = [" ".join(_CROSS_REFERENCE.sub("", p).split()) for p in paragraphs]
-        paragraphs = [p for p in paragraphs if p]
+        # Calls to action and references to lost links or media, as on any scraped page.
+        paragraphs = drop_leftovers([p for p in paragraphs if p])
         body, key_points, questions = _split_lists(paragraphs)
 
         series_name, position = "", None
@@ -512,4 +475,27 @@ def parse_event_page(source: str, text: str) -> list[ImportedMeeting]:
         if meeting.date is None and meeting.series_name:
             key = (meeting.series_name.lower(), meeting.series_position)
             meeting.date = cross_dates.get(key)
+        meeting.description = event_description(meeting)
     return meetings
+
+
+_ORDINAL_WORDS = {number: word for word, number in ORDINALS.items() if word.isalpha()}
+
+
+def event_description(meeting: ImportedMeeting) -> str:
+    """One sentence of what is known about the meeting itself: which meeting of which series,
+    who held it and on what day, as far as the text says ("The second meeting in the series
+    “Better leadership for health and care”, held by A Better Way on 17 April 2023.")."""
+    ordinal = _ORDINAL_WORDS.get(meeting.series_position or 0)
+    if meeting.series_name and ordinal:
+        text = f"The {ordinal} meeting in the series “{meeting.series_name}”"
+    elif meeting.series_name:
+        text = f"A meeting in the series “{meeting.series_name}”"
+    else:
+        text = "A meeting"
+    if meeting.organiser:
+        text += f"{',' if meeting.series_name else ''} held by {meeting.organiser}"
+    if meeting.date:
+        day = meeting.date
+        text += f" on {day.day} {day:%B} {day.year}"
+    return paragraphs_to_markdown([f"{text}."])

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from django.db import models
@@ -210,6 +210,12 @@ class Event(Publishable):
         return any(self.__dict__.get(name) != value for name, value in snapshot.items())
 
     @property
+    def shown_date(self) -> date | None:
+        """The day of the meeting, for readers; None when it was never recorded (imported
+        notes often give none). Never the day the event was published or imported."""
+        return timezone.localdate(self.starts_at) if self.starts_at else None
+
+    @property
     def finishes_at(self) -> datetime | None:
         return self.ends_at or self.starts_at
 
@@ -282,6 +288,13 @@ class EventNote(Publishable):
     def organisation(self) -> str:
         """Who ran the meeting, for digests and search results that show an organisation."""
         return self.event.organiser
+
+    @property
+    def shown_date(self) -> date | None:
+        """The date to show readers: notes are dated by their meeting (as search dates
+        them), so the event's day; None when it was never recorded. Never the day the note
+        was published or imported."""
+        return self.event.shown_date
 
     @property
     def question_list(self) -> list[str]:

@@ -38,7 +38,11 @@ class EventFilters:
 
     @property
     def active(self) -> bool:
-        return bool(self.tag or self.region)
+        return bool(self.active_count)
+
+    @property
+    def active_count(self) -> int:
+        return sum(map(bool, (self.tag, self.region)))
 
     def apply(self, events):
         if self.tag:

@@ -16,8 +16,9 @@ def event_document(event: Event) -> SearchDocument | None:
     return SearchDocument.of(
         event,
         summary=html_to_text(event.description_html)[:300],
-        # Undated imported meetings sort by when they were published.
+        # Undated imported meetings sort by when they were published, but have no date.
         date=event.starts_at or event.published_at,
+        date_known=event.shown_date is not None,
         organisation=event.organiser,
         region=event.region,
         sections=[event.place],
@@ -40,6 +41,7 @@ def note_document(note: EventNote) -> SearchDocument | None:
         summary=note.summary,
         # Readers date notes by their meeting, not by when they were typed up.
         date=event.starts_at or note.published_at,
+        date_known=note.shown_date is not None,
         organisation=event.organiser,
         region=event.region,
         sections=[point.text for point in note.key_points.all()] + note.question_list,

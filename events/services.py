@@ -141,7 +141,8 @@ def meetings_import(
                 organiser=meeting.organiser,
                 series=series,
                 series_position=meeting.series_position,
-                description=meeting.summary,
+                # The event's own facts, not the note's summary (which the note shows).
+                description=meeting.description,
                 status=status,
                 published_at=now if status == Status.PUBLISHED else None,
                 source_key=meeting.source_key,

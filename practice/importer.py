@@ -9,9 +9,16 @@ A scraped page is one of three shapes, told apart by its text alone:
 - a single post, whose first short line is its title.
 
 Every post is cleaned of site chrome (comment forms, social-login boilerplate, "Read more",
-orphan image captions), stripped of injected advertising (see `is_spam_paragraph`), given
-a title, a summary and tags, and keyed by a hash of its text so importing twice creates
-nothing new. Reader comments are kept aside, not published.
+orphan image captions), stripped of injected advertising (see `is_spam_paragraph`), of
+calls to action and references to lost links and media (`drop_leftovers`) and of an ending
+that leads into what the page did not keep (`drop_dangling_ending`), given a title, a
+summary and tags, and keyed by a hash of its source text so importing twice creates nothing
+new. Reader comments are kept aside, not published.
+
+Nothing is claimed that the text does not say: a post a "Read more" link followed is marked
+as the opening of a longer post (`is_excerpt`); a derived title is the main clause of the
+opening sentence, never cut mid-clause; a summary never repeats the first paragraph word for
+word; the date written is taken only from a dateline (`written_date`), never from the import.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -61,6 +69,80 @@ _CAPTION_LINES = [
 ]
 _CATEGORY_LINE = re.compile(r"^\s*categor(y|ies)\s*:\s*(?P<names>.+)$", re.IGNORECASE)
 _SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[A-Z0-9][\w .]{0,30}$")
+
+# --- Dates -------------------------------------------------------------------------------
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>\d{4}|\d{2})"
+_DAY_FIRST = re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b(?:,?\s+{_YEAR}\b)?", re.IGNORECASE)
+_MONTH_FIRST = re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?", re.IGNORECASE)
+YEAR_IN_TEXT = re.compile(r"\b(19|20)\d{2}\b")
+
+
+def parse_date(text: str, *, default_year: int | None = None) -> date | None:
+    """The first date written out in `text`: "30th May 2023", "2nd March 23", "April 17th
+    2023", or "17 April" (taking `default_year`, or nothing when there is none)."""
+    matches = [m for m in (_DAY_FIRST.search(text), _MONTH_FIRST.search(text)) if m]
+    for match in sorted(matches, key=lambda m: m.start()):
+        year_text = match.group("year")
+        if year_text:
+            year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+        elif default_year:
+            year = default_year
+        else:
+            continue
+        try:
+            return date(year, MONTHS[match.group("month").lower()], int(match.group("day")))
+        except ValueError:
+            continue
+    return None
+
+
+# A line that is only a date, as blogs print when a post was written: "Posted on 3 May 2016",
+# "Tuesday, 19 February 2016", "2016-02-19". A date inside the prose is not one.
+_DATELINE_PREFIX = re.compile(
+    r"^(?:(?:posted|published|written)\s+(?:on\s+)?)?"
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?",
+    re.IGNORECASE,
+)
+
+
+def written_date(line: str) -> date | None:
+    """The date of a dateline (a line that is only a date, with its year), else None."""
+    text = _DATELINE_PREFIX.sub("", " ".join(line.split())).rstrip(".")
+    iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if iso:
+        try:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        except ValueError:
+            return None
+    for pattern in (_DAY_FIRST, _MONTH_FIRST):
+        match = pattern.fullmatch(text)
+        if match and match.group("year") and len(match.group("year")) == 4:
+            return parse_date(text)
+    return None
 
 
 def _normalise(text: str) -> str:
@@ -245,6 +327,11 @@ class ImportedText:
     body: str
     tags: list[str] = field(default_factory=list)
 
+    @property
+    def legacy_keys(self) -> tuple[str, ...]:
+        """Keys the same text was imported under by earlier rules, if they differ."""
+        return ()
+
     @staticmethod
     def key(prefix: str, *parts: str) -> str:
         """A stable key for the same source text, so importing twice creates nothing new."""
@@ -263,13 +350,10 @@ def not_yet_imported(
 ) -> Iterator[ImportedTextT]:
     """Each text whose `source_key` nothing in `queryset` has yet, once; the report lists
     them as created and the others (imported before, or twice in `texts`) as skipped."""
-    existing = set(
-        queryset.filter(source_key__in=[t.source_key for t in texts]).values_list(
-            "source_key", flat=True
-        )
-    )
+    keys = [key for t in texts for key in (t.source_key, *t.legacy_keys)]
+    existing = set(queryset.filter(source_key__in=keys).values_list("source_key", flat=True))
     for text in texts:
-        if text.source_key in existing:
+        if text.source_key in existing or existing.intersection(text.legacy_keys):
             report.skipped.append(text.title)
             continue
         existing.add(text.source_key)
@@ -288,10 +372,25 @@ class ImportedPost(ImportedText):
     comments: list[ImportedComment] = field(default_factory=list)
     removed_spam: list[str] = field(default_factory=list)
     comment_note: str = ""
+    # Only the opening of a longer post: the page linked to the rest ("Read more").
+    is_excerpt: bool = False
+    # The day the text says it was written (a dateline), if it says so.
+    written_on: date | None = None
+    # The post's source text, whitespace-normalised: its key does not change when the rules
+    # that clean, title and summarise it do.
+    raw: str = ""
+    # Its key under the rules before issue 12 (the old title and summary).
+    legacy_key: str = ""
 
     @property
     def source_key(self) -> str:
+        if self.raw:
+            return self.key("import:post:", self.raw)
         return self.key("import:", self.title, self.summary)
+
+    @property
+    def legacy_keys(self) -> tuple[str, ...]:
+        return (self.legacy_key,) if self.legacy_key else ()
 
 
 def split_paragraphs(lines: list[str]) -> list[str]:
@@ -310,36 +409,265 @@ def split_paragraphs(lines: list[str]) -> list[str]:
 
 
 def _split_sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?…])\s+(?=[“\"'A-Z0-9])", text) if s]
+    # A sentence ends at . ! ? or …, also when a closing quote follows ("…health?” The").
+    return [
+        s for s in re.split(r"(?:(?<=[.!?…])|(?<=[.!?…][”\"’']))\s+(?=[“‘\"'A-Z0-9])", text) if s
+    ]
 
 
 def _is_epigraph(paragraph: str) -> bool:
     return paragraph.startswith(("“", '"')) and bool(re.search(r"[”\"]\s*[~–—-]\s*\w+", paragraph))
 
 
-def _clean_title(text: str) -> str:
+# --- Leftovers of the page: calls to action, lost links and lost media ---------------------
+#
+# A scrape keeps the words of links, buttons and embeds but not what they pointed at. These
+# rules work on sentences: a sentence that only makes sense with its lost link or image goes;
+# a trailing clause that does ("... board members click the image below to watch the prezi")
+# goes and the rest of the sentence stays.
+
+# Asks the reader to click a link that did not survive.
+_CLICK_HERE = re.compile(r"\bclick(?:ing)?\s+(?:on\s+)?(?:here|this link|the link)\b", re.I)
+# "click the image below to watch the prezi": this clause and what follows it in the sentence.
+_CLICK_MEDIA = re.compile(
+    r"[\s,–—-]*\b(?:please\s+)?(?:click|tap)\s+(?:on\s+)?(?:the|this|my|our)\s+"
+    r"(?:image|picture|photo|video|button|link|logo|banner|icon|prezi|slides?)\b.*$",
+    re.I,
+)
+# Points at an embed that is not there: "Watch the video below", "this appeared on twitter".
+_LOST_MEDIA = re.compile(
+    r"\b(?:watch|see|view|play|listen\s+to)\s+(?:the|this|our|my)\s+(?:short\s+)?"
+    r"(?:video|prezi|slideshow|slides|clip|film|presentation|animation|podcast|tweet)s?\b"
+    r"|\b(?:video|image|picture|photo|prezi|slideshow|clip|tweet|infographic|podcast)s?\s+"
+    r"(?:below|above)\b"
+    r"|\b(?:this|it)\s+appeared\s+on\s+(?:twitter|facebook|instagram|youtube|linkedin)\b"
+    r"|\bprezi\b",
+    re.I,
+)
+# "here" as the words of a lost link: "You can see some highlights here", "become a member
+# here", "a full round up of blogs can be found here:".
+_LINK_HERE = re.compile(
+    r"\b(?:see|find|read|view|download|watch|sign\s+up|register|join|become\s+a\s+member"
+    r"|access|book|listen)\b[^.!?]{0,60}?\bhere\b(?=\s*(?:[.:;,!)]|$)|\s+(?:and|to|for|or)\b)"
+    r"|\b(?:can|may)\s+be\s+(?:found|seen|read|viewed|downloaded|accessed)\s+here\b"
+    r"|\b(?:is|are)\s+(?:available\s+)?here\s*[.:]?\s*$",
+    re.I,
+)
+# An address that was a link and is gone: "find out more at", "contact us at" with nothing after.
+_NOTHING_AFTER = re.compile(
+    r"[\s,–—-]*\b(?:find\s+out\s+more|more\s+(?:information|details)|contact\s+(?:us|me)"
+    r"|e-?mail\s+(?:us|me)|get\s+in\s+touch|visit\s+(?:us|our\s+website))"
+    r"\s+(?:at|on|via|here|from)\s*[:.]?\s*$",
+    re.I,
+)
+# What a sentence starting this way says leans on the one before ("It's free and ...").
+_LEANS_BACK = re.compile(r"^(?:it|it[’']s|this|that|they|these)\b", re.I)
+_NOT_A_SENTENCE_ON_ITS_OWN = re.compile(r"^(?:if|to|for|please|why not|when|so)\b", re.I)
+
+
+def _complete(text: str) -> bool:
+    """Whether what is left of a sentence stands on its own."""
+    return (
+        len(text.split()) >= 4
+        and not _NOT_A_SENTENCE_ON_ITS_OWN.match(text)
+        and not ends_mid_clause(text)
+    )
+
+
+def _without_leftovers(sentence: str) -> str | None:
+    """The sentence without its lost link or media, or None when nothing worth keeping is left."""
+    if _CLICK_HERE.search(sentence) or _LINK_HERE.search(sentence):
+        return None
+    for clause in (_CLICK_MEDIA, _NOTHING_AFTER):
+        match = clause.search(sentence)
+        if match:
+            head = sentence[: match.start()].rstrip(" ,;:–—-")
+            if not _complete(head.lstrip("• ")):
+                return None
+            sentence = f"{head}."
+    if _LOST_MEDIA.search(sentence):
+        return None
+    return sentence
+
+
+def _is_link_title(paragraph: str) -> bool:
+    """A short line left where a list of links was: "Notes from all the sessions."."""
+    return len(paragraph.split()) <= 12 and len(_split_sentences(paragraph)) <= 1
+
+
+def drop_leftovers(paragraphs: list[str]) -> list[str]:
+    """Paragraphs without calls to action, references to lost links and lost media, and the
+    bare link titles of a lost list of links ("can be found here:" and the titles after it)."""
+    kept: list[str] = []
+    link_titles_follow = False
+    for paragraph in paragraphs:
+        if link_titles_follow and _is_link_title(paragraph):
+            continue
+        link_titles_follow = False
+        sentences: list[str] = []
+        dropped = False
+        for sentence in _split_sentences(paragraph):
+            cleaned = _without_leftovers(sentence)
+            if cleaned is None:
+                dropped = True
+                link_titles_follow = sentence.rstrip().endswith(":")
+                continue
+            if dropped and _LEANS_BACK.match(cleaned) and len(cleaned.split()) <= 15:
+                continue
+            dropped = False
+            sentences.append(cleaned)
+        if sentences:
+            kept.append(" ".join(sentences))
+            link_titles_follow = False
+    return kept
+
+
+# An ending that promises what the page went on to (and the scrape did not keep): "Here is a
+# summary of the approaches", "we also think there are three reasons to ...", "Here I want to
+# share ...".
+_ANNOUNCES = re.compile(
+    r"^(?:here|below)\b"
+    r"|\bthere\s+(?:are|were|is)\s+(?:two|three|four|five|six|seven|eight|nine|ten|\d+|a\s+few"
+    r"|several|some|a\s+number\s+of)\s+(?:\w+\s+)?(?:reasons|ways|examples|things|lessons|steps"
+    r"|ideas|approaches|questions|points|tips|options|areas|principles|features|stages|themes)\b"
+    r"|^(?:i|we)\s+(?:want|would\s+like|[’']d\s+like|will|am\s+going|are\s+going|plan)\s+to\s+"
+    r"(?:share|call\s+out|explain|set\s+out|describe|look\s+at|explore|tell|show|outline|list"
+    r"|introduce|talk\s+about|summari[sz]e)\b",
+    re.I,
+)
+# A text never ends on a colon or trailing off: what followed was lost.
+_TRAILS_OFF = re.compile(r"(?::|…|\.\.\.)[.”\"’')]*$")
+
+
+def drop_dangling_ending(paragraphs: list[str], *, excerpt: bool) -> list[str]:
+    """Without the closing sentences that lead into what is missing: a colon or an ellipsis
+    at the very end, and, in the opening of a longer post, announcements of what follows."""
+    paragraphs = list(paragraphs)
+    while paragraphs and not paragraphs[-1].startswith("•"):
+        sentences = _split_sentences(paragraphs[-1])
+        last = sentences[-1]
+        if not (_TRAILS_OFF.search(last) or (excerpt and _ANNOUNCES.search(last))):
+            break
+        if len(sentences) > 1:
+            paragraphs[-1] = " ".join(sentences[:-1])
+        else:
+            paragraphs.pop()
+    return paragraphs
+
+
+# --- Titles and summaries ----------------------------------------------------------------
+
+# A derived title is at most this long: a person's title, not a sentence.
+TITLE_SHORT = 90
+# Words a clause cannot end on: articles, prepositions, conjunctions, relative and
+# interrogative words, subject pronouns, possessives and auxiliaries ("... for which she").
+_DANGLING_GROUPS = (
+    "a an the",  # articles
+    "of to for in on at by with from about into onto over under through between after before "
+    "during without within than as like via per upon towards toward across against among around",
+    "and or but nor so yet because although though while whilst whereas if unless until since "
+    "that whether",  # conjunctions
+    "which who whom whose where when what how why",  # relative and interrogative words
+    "i we you he she they my our your his their its this these those such",
+    "is are was were be been being am has have had do does did can could will would shall "
+    "should may might must not very",
+)
+DANGLING_WORDS = frozenset(word for group in _DANGLING_GROUPS for word in group.split())
+
+
+def ends_mid_clause(text: str) -> bool:
+    """Whether `text` stops before its clause does: on a word such as "the", "and", "of",
+    "which" or "she", on a comma or dash, or trailing off in an ellipsis."""
+    stripped = text.rstrip()
+    if stripped.endswith(("…", "...", ",", ";", ":", "–", "—", "-")):
+        return True
+    words = re.findall(r"[\w’'-]+", stripped.lower())
+    return not words or words[-1] in DANGLING_WORDS
+
+
+# Where a clause may end and a title be taken: punctuation, or before a relative clause, a
+# subordinate clause or a second main clause. Not before "how", "what", "that" and the like,
+# which often start the object the verb before them needs ("to share how ...").
+_PUNCTUATION_BREAK = r"(?=,\s|;\s|:\s|\s[–—]\s)"
+_WORD_BREAK = re.compile(
+    r"(?=\s(?:(?:for|in|to|with|by|of|on|at|from|through)\s+)?(?:which|whom|whose)\b)"
+    r"|(?=\s(?:who|where|because|although|though|whereas|while|whilst|but|and|or|so that"
+    r"|about how)\b)",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(f"{_PUNCTUATION_BREAK}|{_WORD_BREAK.pattern}", re.IGNORECASE)
+# Openings that date a sentence relative to when it was written: meaningless in a title.
+_TIME_OPENER = re.compile(
+    r"^(?:yesterday|today|this (?:morning|afternoon|evening|week|month|year)"
+    r"|last (?:night|week|month|year)|recently|earlier (?:today|this week)"
+    r"|(?:over|in) the (?:last|past) (?:few |couple of )?(?:days|weeks|months|years)),?\s+",
+    re.IGNORECASE,
+)
+
+
+def _balanced(text: str) -> bool:
+    return all(
+        text.rfind(opening) <= text.rfind(closing)
+        for opening, closing in (("“", "”"), ("‘", "’"), ("(", ")"), ("[", "]"))
+    )
+
+
+def _clause_head(text: str, limit: int, *, at_punctuation: bool = True) -> str:
+    """The longest start of `text`, at most `limit` characters, that ends where a clause does;
+    "" when there is none. Not `at_punctuation`: only before a relative, subordinate or second
+    clause, so that the start holds its verb (a comma may follow a subject: "X, our
+    thought leader, spoke")."""
+    best = ""
+    for match in (_CLAUSE_BREAK if at_punctuation else _WORD_BREAK).finditer(text):
+        head = text[: match.start()].rstrip(" ,;:–—")
+        if len(head) > limit:
+            break
+        if len(head.split()) >= 3 and _balanced(head) and not ends_mid_clause(head):
+            best = head
+    return best
+
+
+def _shorten_title(title: str, limit: int) -> str:
+    """`title` if it fits, else its longest start that ends at a clause boundary; never cut
+    mid-clause when a boundary exists, and never marked with an ellipsis."""
+    if len(title) <= limit:
+        return title
+    head = _clause_head(title, limit)
+    if head:
+        return head
+    # No boundary at all: whole words, without a dangling last word.
+    words = title[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:–—- ").split()
+    while len(words) > 3 and ends_mid_clause(" ".join(words)):
+        words.pop()
+    return " ".join(words)
+
+
+def _clean_title(text: str, limit: int = TITLE_LIMIT) -> str:
     title = " ".join(text.split()).strip(" “”\"'")
     title = _SITE_SUFFIX.sub("", title) if " | " in title else title
     title = title.split(" | ")[0].strip()
-    title = title.rstrip(".").rstrip()
-    if len(title) > TITLE_LIMIT:
-        # Prefer ending at a clause boundary; otherwise at a word, marked as cut.
-        clause = max(title.rfind(mark, 40, 95) for mark in (", ", " – ", " — ", ": "))
-        if clause > 0:
-            return title[:clause].rstrip()
-        cut = title[:85].rsplit(" ", 1)[0]
-        title = cut.rstrip(",;:–—- ") + "…"
-    return title
+    title = title.rstrip(".…").rstrip()
+    return _shorten_title(title, limit)
+
+
+def _derived_title(paragraphs: list[str]) -> tuple[str, int | None]:
+    """A title for an untitled excerpt, from its opening question or first sentence (its
+    main clause when the sentence is long), and the paragraph it came from."""
+    for index, paragraph in enumerate(paragraphs):
+        if _is_epigraph(paragraph) or len(paragraph.split()) < 4 or paragraph.startswith("•"):
+            continue
+        first = _split_sentences(paragraph)[0]
+        first = " ".join(first.split()).strip(" “”\"'")
+        opener = _TIME_OPENER.match(first)
+        if opener and len(first[opener.end() :].split()) >= 4:
+            rest = first[opener.end() :]
+            first = rest[:1].upper() + rest[1:]
+        return _clean_title(first, TITLE_SHORT), index
+    return (_clean_title(paragraphs[0], TITLE_SHORT) if paragraphs else "Untitled"), None
 
 
 def derive_title(paragraphs: list[str]) -> str:
-    """A title for an untitled excerpt: its opening question or first sentence."""
-    for paragraph in paragraphs:
-        if _is_epigraph(paragraph) or len(paragraph.split()) < 4:
-            continue
-        first = _split_sentences(paragraph)[0]
-        return _clean_title(first)
-    return _clean_title(paragraphs[0]) if paragraphs else "Untitled"
+    return _derived_title(paragraphs)[0]
 
 
 def derive_summary(paragraphs: list[str]) -> str:
@@ -355,6 +683,45 @@ def derive_summary(paragraphs: list[str]) -> str:
     if not summary:
         summary = text[: SUMMARY_LIMIT - 1].rsplit(" ", 1)[0].rstrip(",;:–—- ") + "…"
     return summary
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def distinct_from_lead(summary: str, paragraphs: list[str]) -> str:
+    """`summary`, unless it is the first paragraph word for word: then the first paragraph
+    and the main clause of the next one, or a shorter part of the first paragraph."""
+    lead = paragraphs[0] if paragraphs else ""
+    if not _same_text(summary, lead):
+        return summary
+    following = next((p for p in paragraphs[1:] if not p.startswith("•")), "")
+    if following:
+        sentence = _split_sentences(following)[0]
+        room = SUMMARY_LIMIT - len(summary) - 1
+        if len(sentence) <= room and not _TRAILS_OFF.search(sentence):
+            return f"{summary} {sentence}"
+        head = _clause_head(sentence, room - 1, at_punctuation=False)
+        if head:
+            return f"{summary} {head}."
+    sentences = _split_sentences(lead)
+    if len(sentences) > 1:
+        return " ".join(sentences[:-1])
+    head = _clause_head(lead, len(lead) - 2, at_punctuation=False)
+    return f"{head}." if head else summary
+
+
+def _summary(paragraphs: list[str], title_from: int | None) -> str:
+    """The opening sentences; after the sentence the title was made from, if it was, so that
+    the summary does not say the title again; never the first paragraph word for word."""
+    summary = ""
+    if title_from is not None:
+        rest = " ".join(_split_sentences(paragraphs[title_from])[1:])
+        after = ([rest] if rest else []) + paragraphs[title_from + 1 :]
+        summary = derive_summary(after) if after else ""
+    if len(summary) < 40:
+        summary = derive_summary(paragraphs)
+    return distinct_from_lead(summary, paragraphs)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
@@ -449,18 +816,58 @@ def _blank_runs(lines: list[str]) -> list[int]:
     return runs
 
 
+def _raw_text(lines: list[str]) -> str:
+    return "\n".join(" ".join(line.split()) for line in lines if line.strip())
+
+
+def _ends_in_read_more(lines: list[str]) -> bool:
+    last = next((line for line in reversed(lines) if line.strip()), "")
+    return bool(READ_MORE.match(last) or _TRAILING_READ_MORE.search(last))
+
+
+def _take_dateline(lines: list[str]) -> tuple[list[str], date | None]:
+    """The lines without a dateline among the first three, and its date."""
+    seen = 0
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        written = written_date(line)
+        if written:
+            return lines[:index] + lines[index + 1 :], written
+        seen += 1
+        if seen == 3:
+            break
+    return lines, None
+
+
 def _build_post(
-    source: str, title: str | None, lines: list[str], categories: list[str]
+    source: str,
+    title: str | None,
+    lines: list[str],
+    categories: list[str],
+    *,
+    excerpt: bool = False,
 ) -> ImportedPost | None:
+    raw = _raw_text([title or "", *lines])
+    excerpt = excerpt or _ends_in_read_more(lines)
     lines, comments, comment_note = _split_comments(lines)
+    lines, written_on = _take_dateline(lines)
     paragraphs = split_paragraphs(clean_lines(lines))
     kept, spam = [], []
     for paragraph in paragraphs:
         (spam if is_spam_paragraph(paragraph) else kept).append(paragraph)
     if not kept or sum(len(p.split()) for p in kept) < 25:
         return None
-    title = _clean_title(title) if title else derive_title(kept)
-    summary = derive_summary(kept)
+    legacy_key = _legacy_key(title, kept)
+    kept = drop_dangling_ending(drop_leftovers(kept), excerpt=excerpt)
+    if not kept:
+        return None
+    title_from = None
+    if title:
+        title = _clean_title(title)
+    else:
+        title, title_from = _derived_title(kept)
+    summary = _summary(kept, title_from)
     text = " ".join(kept)
     return ImportedPost(
         source=source,
@@ -471,19 +878,25 @@ def _build_post(
         comments=comments,
         removed_spam=spam,
         comment_note=comment_note,
+        is_excerpt=excerpt,
+        written_on=written_on,
+        raw=raw,
+        legacy_key=legacy_key,
     )
 
 
-def _split_segments(lines: list[str]) -> list[list[str]]:
-    segments, current = [], []
+def _split_segments(lines: list[str]) -> list[tuple[list[str], bool]]:
+    """The parts of an index page between "Read more" links, and whether one followed."""
+    segments: list[tuple[list[str], bool]] = []
+    current: list[str] = []
     for line in lines:
         if READ_MORE.match(line):
-            segments.append(current)
+            segments.append((current, True))
             current = []
         else:
             current.append(line)
-    segments.append(current)
-    return [segment for segment in segments if any(line.strip() for line in segment)]
+    segments.append((current, False))
+    return [(segment, more) for segment, more in segments if any(line.strip() for line in segment)]
 
 
 def _is_title_line(line: str) -> bool:
@@ -529,8 +942,12 @@ def parse_page(source: str, text: str) -> list[ImportedPost]:
 
     segments = _split_segments(lines)
     if len(segments) > 1:
-        # An index page of excerpts: no titles of their own.
-        posts = [_build_post(source, None, segment, categories) for segment in segments]
+        # An index page of excerpts: no titles of their own; each one that a "Read more"
+        # follows is the opening of a longer post.
+        posts = [
+            _build_post(source, None, segment, categories, excerpt=more)
+            for segment, more in segments
+        ]
         return [post for post in posts if post]
 
     first = _first_content_index(lines)
@@ -543,7 +960,7 @@ def parse_page(source: str, text: str) -> list[ImportedPost]:
 
 def parse_markdown(source: str, text: str) -> list[ImportedPost]:
     """A Markdown file: optional `key: value` front matter, then `# Title` and the body."""
-    text = _normalise(text)
+    text = raw_text = _normalise(text)
     meta: dict[str, str] = {}
     front = re.match(r"^---\n(.*?)\n---\n", text, re.DOTALL)
     if front:
@@ -560,21 +977,30 @@ def parse_markdown(source: str, text: str) -> list[ImportedPost]:
     spam = [p for p in plain if is_spam_paragraph(p)]
     if not kept:
         return []
+    legacy_key = _legacy_key(title, kept, summary=meta.get("summary", "")[:SUMMARY_LIMIT])
+    # Markdown is written for Wheelhouse: its body is kept as written, less any spam.
     body = "\n\n".join(
         block
         for block in re.split(r"\n\s*\n", text.strip())
         if block.strip() and " ".join(block.split()) not in spam
     )
-    title = _clean_title(title) if title else derive_title(kept)
+    title_from = None
+    if title:
+        title = _clean_title(title)
+    else:
+        title, title_from = _derived_title(kept)
     tags = [t.strip() for t in meta.get("tags", "").strip("[]").split(",") if t.strip()]
     return [
         ImportedPost(
             source=source,
             title=title,
-            summary=meta.get("summary", "")[:SUMMARY_LIMIT] or derive_summary(kept),
+            summary=meta.get("summary", "")[:SUMMARY_LIMIT] or _summary(kept, title_from),
             body=body,
             tags=tags or derive_tags(title, " ".join(kept), []),
             removed_spam=spam,
+            written_on=written_date(meta.get("date", "")),
+            raw=_raw_text(raw_text.split("\n")),
+            legacy_key=legacy_key,
         )
     ]
 
@@ -598,3 +1024,58 @@ def read_folder(folder: Path) -> list[tuple[Path, str]]:
         # A folder's README describes the folder; it is not content.
         and not (folder.is_dir() and path.stem.upper() == "README")
     ]
+
+
+# --- Keys of earlier imports ---------------------------------------------------------------
+#
+# Before issue 12 a write-up was keyed by its title and summary, so every change to the rules
+# that make them would import the same post again. Posts are now keyed by their source text
+# (ImportedPost.raw); the old key, made by the old rules below (kept verbatim, for nothing
+# else), is still recognised so that content imported before is not imported twice. Remove
+# this once no database holds write-ups imported before issue 12.
+
+
+def _legacy_split_sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?…])\s+(?=[“\"'A-Z0-9])", text) if s]
+
+
+def _legacy_clean_title(text: str) -> str:
+    title = " ".join(text.split()).strip(" “”\"'")
+    title = _SITE_SUFFIX.sub("", title) if " | " in title else title
+    title = title.split(" | ")[0].strip()
+    title = title.rstrip(".").rstrip()
+    if len(title) > TITLE_LIMIT:
+        clause = max(title.rfind(mark, 40, 95) for mark in (", ", " – ", " — ", ": "))
+        if clause > 0:
+            return title[:clause].rstrip()
+        cut = title[:85].rsplit(" ", 1)[0]
+        title = cut.rstrip(",;:–—- ") + "…"
+    return title
+
+
+def _legacy_derive_title(paragraphs: list[str]) -> str:
+    for paragraph in paragraphs:
+        if _is_epigraph(paragraph) or len(paragraph.split()) < 4:
+            continue
+        return _legacy_clean_title(_legacy_split_sentences(paragraph)[0])
+    return _legacy_clean_title(paragraphs[0]) if paragraphs else "Untitled"
+
+
+def _legacy_derive_summary(paragraphs: list[str]) -> str:
+    text = " ".join(p for p in paragraphs if not _is_epigraph(p) and not p.startswith("•"))
+    text = text or " ".join(paragraphs)
+    summary = ""
+    for sentence in _legacy_split_sentences(text):
+        candidate = f"{summary} {sentence}".strip()
+        if len(candidate) > SUMMARY_LIMIT:
+            break
+        summary = candidate
+    if not summary:
+        summary = text[: SUMMARY_LIMIT - 1].rsplit(" ", 1)[0].rstrip(",;:–—- ") + "…"
+    return summary
+
+
+def _legacy_key(title: str | None, kept: list[str], *, summary: str = "") -> str:
+    """The key the old rules gave the post whose cleaned paragraphs are `kept`."""
+    title = _legacy_clean_title(title) if title else _legacy_derive_title(kept)
+    return ImportedText.key("import:", title, summary or _legacy_derive_summary(kept))

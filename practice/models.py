@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 
@@ -29,8 +32,11 @@ class Region(models.TextChoices):
 
 
 class EvidenceLevel(models.IntegerChoices):
-    """How far a practice has been tested; explained to readers on the about page."""
+    """How far a practice has been tested; explained to readers on the about page.
 
+    NOT_ASSESSED is what imported write-ups start as: nobody has judged them yet."""
+
+    NOT_ASSESSED = 0, "Not assessed"
     IDEA = 1, "An idea"
     TRIED_ONCE = 2, "Tried once"
     TRIED_REPEATEDLY = 3, "Tried repeatedly"
@@ -39,6 +45,8 @@ class EvidenceLevel(models.IntegerChoices):
 
 
 EVIDENCE_LEVEL_DESCRIPTIONS = {
+    EvidenceLevel.NOT_ASSESSED: "Nobody at Wheelhouse has assessed the evidence yet, for "
+    "example because the write-up was imported from another site.",
     EvidenceLevel.IDEA: "A proposal or early thinking that has not been put into practice yet.",
     EvidenceLevel.TRIED_ONCE: "Put into practice once, in one place, with observations "
     "from the people involved.",
@@ -102,6 +110,19 @@ class WriteUp(Publishable):
     )
     tags = TaggableManager(blank=True)
 
+    # When the text says it was written. Imported items have no publication date of their
+    # own (published_at is the day of the import), so only a date the text states goes here.
+    written_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day the text says it was written, if it says so. Leave empty otherwise.",
+    )
+    is_excerpt = models.BooleanField(
+        "opening of a longer post",
+        default=False,
+        help_text="On when only the opening of a longer post was imported.",
+    )
+
     review_note = models.TextField(
         blank=True,
         max_length=5_000,
@@ -116,7 +137,7 @@ class WriteUp(Publishable):
         constraints = [
             *Publishable.Meta.constraints,
             models.CheckConstraint(
-                condition=Q(evidence_level__gte=1) & Q(evidence_level__lte=5),
+                condition=Q(evidence_level__gte=0) & Q(evidence_level__lte=5),
                 name="writeup_evidence_level_in_scale",
             ),
         ]
@@ -135,6 +156,21 @@ class WriteUp(Publishable):
 
     def get_absolute_url(self) -> str:
         return reverse("practice:detail", kwargs={"slug": self.slug})
+
+    @property
+    def shown_date(self) -> date | None:
+        """The date to show readers: the day the text says it was written; for an item
+        written here, the day it was published; None when neither is known (an imported
+        item whose text gives no date: its published_at is only the day of the import)."""
+        if self.written_on:
+            return self.written_on
+        if self.source_key or self.published_at is None:
+            return None
+        return timezone.localdate(self.published_at)
+
+    @property
+    def is_assessed(self) -> bool:
+        return self.evidence_level != EvidenceLevel.NOT_ASSESSED
 
     @property
     def evidence_description(self) -> str:

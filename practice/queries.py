@@ -40,7 +40,11 @@ class WriteUpFilters:
 
     @property
     def active(self) -> bool:
-        return bool(self.tag or self.region or self.evidence or self.q)
+        return bool(self.active_count)
+
+    @property
+    def active_count(self) -> int:
+        return sum(map(bool, (self.tag, self.region, self.evidence, self.q)))
 
     def apply(self, writeups):
         if self.tag:

@@ -16,10 +16,13 @@ def writeup_document(writeup: WriteUp) -> SearchDocument | None:
     return SearchDocument.of(
         writeup,
         summary=writeup.summary,
+        # Sorted by publication; dated (year facet, results) only by a date readers are shown.
         date=writeup.published_at,
+        date_known=writeup.shown_date is not None,
         organisation=writeup.organisation,
         region=writeup.region,
-        evidence_level=writeup.evidence_level,
+        # "Not assessed" is no level: it is neither a filter value nor shown in results.
+        evidence_level=writeup.evidence_level if writeup.is_assessed else None,
         sections=[html_to_text(html) for html in writeup.sections_html.values()],
         body=html_to_text(writeup.body_html),
     )
@@ -34,4 +37,4 @@ register(
 )
 # Events have regions too; both use practice's list.
 register_labels("region", Region.choices)
-register_labels("evidence", EvidenceLevel.choices)
+register_labels("evidence", [(level, label) for level, label in EvidenceLevel.choices if level > 0])

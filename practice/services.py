@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from practice.importer import ImportedPost, ImportReport, not_yet_imported
-from practice.models import Comment, WriteUp
+from practice.models import Comment, EvidenceLevel, WriteUp
 from practice.publishing import Status
 
 
@@ -24,6 +24,8 @@ def _review_note(post: ImportedPost) -> str:
         notes.append(
             f"The import removed {len(post.removed_spam)} paragraph(s) of injected advertising."
         )
+    if post.is_excerpt:
+        notes.append("Only the opening of a longer post was on the page; the rest was not.")
     if post.comment_note:
         notes.append(post.comment_note)
     return " ".join(notes)
@@ -50,6 +52,11 @@ def writeups_import(
                 body=post.body,
                 status=status,
                 published_at=timezone.now() if status == Status.PUBLISHED else None,
+                # An imported text has no date of its own unless it states one (shown_date),
+                # and nobody has judged its evidence yet.
+                written_on=post.written_on,
+                is_excerpt=post.is_excerpt,
+                evidence_level=EvidenceLevel.NOT_ASSESSED,
                 source_key=post.source_key,
                 review_note=_review_note(post),
             )

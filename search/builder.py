@@ -94,6 +94,27 @@ def filters_tsquery(filters: SearchFilters, *, without: str = "") -> str | None:
     return " & ".join(f"'{lexeme}'" for lexeme in lexemes) or None
 
 
+def filters_sql(filters: SearchFilters, alias: str = "f") -> tuple[str, list] | None:
+    """The filters as conditions on the entry's own columns (the same values that
+    filters_tsquery looks up as lexemes: see rows.entry_row), all of which the ranking
+    index `searchentry_rank_info` holds, so that ranking can check them while it reads
+    postings without fetching the large row. None when nothing is filtered."""
+    conditions, params = [], []
+    for column, value in (
+        ("kind", filters.kind),
+        ("region", filters.region),
+        ("evidence_level", filters.evidence),
+        ("year", filters.year),
+    ):
+        if value:
+            conditions.append(f"{alias}.{column} = %s")
+            params.append(value)
+    if filters.tags:
+        conditions.append(f"{alias}.tags @> %s::varchar[]")
+        params.append(list(filters.tags))
+    return (" AND ".join(conditions), params) if conditions else None
+
+
 def match(column: str, parsed: ParsedQuery, filter_query: str | None) -> tuple[str, list]:
     """One GIN-indexable condition for the query and the filters together."""
     if parsed.is_empty:

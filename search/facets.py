@@ -33,9 +33,10 @@ def facet_sql(parsed: ParsedQuery, filters: SearchFilters) -> FacetSQL:
     def sample(without: str) -> str:
         if without not in samples:
             name = f"s_{without or 'all'}"
+            # Only what the counts read: each column is copied into the sample.
             columns = (
-                "e.id, e.date, e.rank_vector, e.kind, e.region, e.evidence_level, e.year, "
-                "e.tags, e.tag_names, e.bucket, e.ctid"
+                "e.id, e.kind, e.region, e.evidence_level, e.year, e.tags, e.tag_names, "
+                "e.bucket, e.ctid"
             )
             filter_query = builder.filters_tsquery(filters, without=without)
             if parsed.is_empty and filter_query is None:

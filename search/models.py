@@ -54,7 +54,8 @@ class SearchEntry(models.Model):
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
     date = models.DateTimeField()
-    year = models.PositiveSmallIntegerField()
+    # Null when the item's date is not known (SearchDocument.date_known): no year facet.
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
     organisation = models.CharField(max_length=200, blank=True)
     region = models.CharField(max_length=32, blank=True)
     evidence_level = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -87,10 +88,21 @@ class SearchEntry(models.Model):
             ),
             GinIndex(fields=["rank_vector"], name="searchentry_rank_vector"),
             GinIndex(fields=["tags"], name="searchentry_tags"),
-            # What ranking reads of each candidate, without fetching the (large) row.
+            # What ranking reads of each candidate, and the filters it checks while reading
+            # postings (builder.filters_sql), without fetching the (large) row.
             models.Index(
                 fields=["id"],
-                include=["date", "family", "kind", "object_id", "title"],
+                include=[
+                    "date",
+                    "family",
+                    "kind",
+                    "object_id",
+                    "title",
+                    "region",
+                    "evidence_level",
+                    "year",
+                    "tags",
+                ],  # fmt: skip
                 name="searchentry_rank_info",
             ),
             models.Index(fields=["-date"], name="searchentry_date"),

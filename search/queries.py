@@ -103,7 +103,7 @@ def _found(cursor, parsed: ParsedQuery, filters: SearchFilters, sort: str, page:
     if parsed.is_empty or sort != "relevance":
         hits = _newest_page(cursor, parsed, filters, page, facets.total) if facets.total else []
         return _Found(hits, _estimate(parsed, filters, facets), facets.values)
-    plan = ranking.plan_query(cursor, parsed, builder.filters_tsquery(filters))
+    plan = ranking.plan_query(cursor, parsed, filters)
     if plan.is_empty:  # only stop words
         return _Found([], _Count(0), facets.values)
     k = page * results.PAGE_SIZE

@@ -12,8 +12,13 @@ Two ways to find the top k, both exact:
   reads the top `depth` postings of every query lexeme; any item in none of those lists can
   score at most the sum of each list's lowest impact read (its "floor") and can only match
   clauses whose lists were not read to the end. Once the k-th best item read beats that
-  bound, no unread item can enter the top k; otherwise the next round reads four times as
-  deep, until a list ends.
+  bound, no unread item can enter the top k; otherwise the next round reads twice as deep
+  the lists that bound it (see _to_extend), until a list ends.
+
+Filters and excluded words are applied while the lists are read (the postings of items
+that fail them are skipped, from the ranking index and the postings' key), so each list's
+floor is that of the items that can be shown; only phrases, which need word positions,
+are checked on the entry's vector, lazily, best hopes first.
 """
 
 from __future__ import annotations
@@ -21,18 +26,25 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
-from search.builder import PLANNER_DEFAULT_SETTINGS, alternative_tsquery
+from search.builder import PLANNER_DEFAULT_SETTINGS, alternative_tsquery, filters_sql
 from search.parser import ParsedQuery
 from search.postings import ALL, ENTRY, LEXEME, POSTING
-from search.results import FAMILY_HEAD_SQL
+from search.results import FAMILY_HEAD_SQL, SearchFilters
 from search.text import stem
 
 SYNONYM_WEIGHT = 0.5
 FIRST_DEPTH = 100
 DEPTH_GROWTH = 2
-# Postings read per word at most: 100, 200, 400, 800 (see top()).
-MAX_DEPTH = 800
+# Postings read per word at most: 100, 200, 400, ..., 3,200 (see top()).
+MAX_DEPTH = 3200
+# Of an alternative of several words (a phrase), the lists read deeper are those whose
+# floor still counts: idf x floor at least this share of the alternative's largest. A
+# common word's list ("care" in "integrated care board") holds mostly items without the
+# phrase, and its floor barely moves; an unread item's impact for it stays bounded by the
+# floor already read.
+EXTEND_SHARE = 0.5
 # An item titled exactly the words it matched (as typed) comes first among those matching as
 # many; then one whose title holds them as a phrase.
 EXACT_TITLE_BONUS = 1e6
@@ -56,13 +68,21 @@ class Plan:
     idf: dict[str, float]
     clauses: int
     phrases: list[str] = field(default_factory=list)
-    # SQL (over `e`) and parameters that every result must satisfy: exclusions and filters.
+    # SQL (over `e`) and parameters that every result must satisfy and postings cannot
+    # tell: the exclusion of phrases.
     required_sql: str = "TRUE"
     required_params: list = field(default_factory=list)
+    # Excluded alternatives that postings decide (no word order): an item holding all the
+    # lexemes of one is left out.
+    excluded: list[tuple[str, ...]] = field(default_factory=list)
+    # The filters as conditions on the ranking index (alias `f`), or None.
+    filter_sql: str | None = None
+    filter_params: list = field(default_factory=list)
     # What was typed, clause by clause and normalised, with the clause's number (None for
     # stop words, which match nothing and are always "matched"): to recognise a title that
     # is exactly (or holds) the words an item matched.
     typed: list[tuple[int | None, str]] = field(default_factory=list)
+    _matched_texts: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def lexemes(self) -> list[str]:
@@ -71,6 +91,26 @@ class Plan:
     @property
     def is_empty(self) -> bool:
         return not self.alternatives
+
+    @cached_property
+    def terms(self) -> list[tuple[int, tuple[tuple[str, float], ...], float, int | None]]:
+        """The alternatives as _score reads them: clause, (lexeme, idf) pairs, weight,
+        check."""
+        return [
+            (a.clause, tuple((lexeme, self.idf[lexeme]) for lexeme in a.lexemes), a.weight, a.check)
+            for a in self.alternatives
+        ]
+
+    def matched_text(self, matched) -> str:
+        """What was typed of the clauses matched (stop words always), normalised: the
+        title an item must have (or hold) to come first."""
+        key = frozenset(matched)
+        texts = self._matched_texts
+        if key not in texts:
+            texts[key] = " ".join(
+                text for number, text in self.typed if text and (number is None or number in key)
+            )
+        return texts[key]
 
 
 @dataclass(frozen=True, order=True)
@@ -84,8 +124,9 @@ class Ranked:
     is_head: bool = field(default=False, compare=False)
 
 
-def plan_query(cursor, parsed: ParsedQuery, filter_query: str | None) -> Plan:
-    """Look up the lexemes of every alternative and how many entries hold each (one query)."""
+def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None) -> Plan:
+    """Look up the lexemes of every alternative (excluded ones too) and how many entries
+    hold each (one query)."""
     texts, owners = [], []
     for index, clause in enumerate(c for c in parsed.clauses if not c.negated):
         typed = " ".join(clause.typed).lower()
@@ -97,6 +138,8 @@ def plan_query(cursor, parsed: ParsedQuery, filter_query: str | None) -> Plan:
                 and len(clause.alternatives) > 1
             )
             owners.append((index, alternative, synonym))
+    negated = [a for c in parsed.clauses if c.negated for a in c.alternatives]
+    texts += [alternative.text for alternative in negated]
     cursor.execute(
         f"SELECT a.ord, tsvector_to_array(to_tsvector('english', a.text)), "
         f"(SELECT array_agg(coalesce(l.entries, 0) ORDER BY x.ord) FROM "
@@ -110,7 +153,9 @@ def plan_query(cursor, parsed: ParsedQuery, filter_query: str | None) -> Plan:
         [texts],
     )
     rows = cursor.fetchall()
-    total = max((row[3] or 1 for row in rows), default=1)
+    negated_rows = rows[len(owners) :]
+    rows = rows[: len(owners)]
+    total = max((row[3] or 1 for row in rows + negated_rows), default=1)
     idf: dict[str, float] = {}
     alternatives: list[Alternative] = []
     phrases: list[str] = []
@@ -123,7 +168,8 @@ def plan_query(cursor, parsed: ParsedQuery, filter_query: str | None) -> Plan:
         for lexeme, count in zip(lexemes, counts or [], strict=True):
             idf[lexeme] = math.log(1 + (total - count + 0.5) / (count + 0.5))
         check = None
-        if alternative.is_phrase:
+        # A phrase of one word (the others stop words) is that word: postings tell.
+        if alternative.is_phrase and len(lexemes) > 1:
             check = len(phrases)
             phrases.append(alternative.phrase_text)
         number = clause_numbers.setdefault(index, len(clause_numbers))
@@ -135,20 +181,18 @@ def plan_query(cursor, parsed: ParsedQuery, filter_query: str | None) -> Plan:
                 check=check,
             )
         )
-    required, params = [], []
+    required, params, excluded = [], [], []
+    for (_, lexemes, *_), alternative in zip(negated_rows, negated, strict=True):
+        if not lexemes:
+            continue  # only stop words: excludes nothing
+        if alternative.is_phrase and len(lexemes) > 1:
+            sql, param = alternative_tsquery(alternative)
+            required.append(f"NOT (e.vector @@ {sql})")
+            params.append(param)
+        else:  # plainto_tsquery: every lexeme, in any order
+            excluded.append(tuple(lexemes))
     wanted = [c for c in parsed.clauses if not c.negated]
-    negated = [c for c in parsed.clauses if c.negated]
-    if negated:
-        parts = []
-        for clause in negated:
-            for alternative in clause.alternatives:
-                sql, param = alternative_tsquery(alternative)
-                parts.append(sql)
-                params.append(param)
-        required.append(f"NOT (e.vector @@ ({' || '.join(parts)}))")
-    if filter_query:
-        required.append("e.vector @@ %s::tsquery")
-        params.append(filter_query)
+    filter_sql, filter_params = filters_sql(filters or SearchFilters()) or (None, [])
     return Plan(
         alternatives=alternatives,
         idf=idf,
@@ -156,6 +200,9 @@ def plan_query(cursor, parsed: ParsedQuery, filter_query: str | None) -> Plan:
         phrases=phrases,
         required_sql=" AND ".join(required) or "TRUE",
         required_params=params,
+        excluded=excluded,
+        filter_sql=filter_sql,
+        filter_params=filter_params,
         typed=[
             (clause_numbers.get(index), normalised(" ".join(clause.typed)))
             for index, clause in enumerate(wanted)
@@ -163,15 +210,22 @@ def plan_query(cursor, parsed: ParsedQuery, filter_query: str | None) -> Plan:
     )
 
 
+# A candidate's rank information, from the covering index, not the large row; OFFSET 0
+# keeps it a probe per candidate (as a join, a merge join would read the whole index).
+_RANK_INFO = (
+    "SELECT extract(epoch FROM e.date)::float AS date, e.family, "
+    f"{FAMILY_HEAD_SQL} AS head, e.title FROM {ENTRY} e WHERE e.id = {{entry_id}} OFFSET 0"
+)
+
+
 def _candidate_sql(source: str) -> str:
-    """Each candidate's rank information (from a covering index, not the large row) and its
-    postings for the query's lexemes (one index probe per candidate: a join would read every
-    posting of a common word)."""
+    """Each candidate's rank information and its postings for the query's lexemes (one
+    index probe per candidate: a join would read every posting of a common word)."""
     return (
-        "SELECT c.entry_id, extract(epoch FROM e.date)::float, p.lexemes, p.impacts, "
-        f"e.family, {FAMILY_HEAD_SQL}, e.title "
-        f"FROM ({source}) c JOIN {ENTRY} e ON e.id = c.entry_id "
-        "CROSS JOIN LATERAL (SELECT array_agg(x.lexeme) AS lexemes, "
+        "SELECT c.entry_id, e.date, p.lexemes, p.impacts, e.family, e.head, e.title "
+        f"FROM ({source}) c CROSS JOIN LATERAL ("
+        + _RANK_INFO.format(entry_id="c.entry_id")
+        + ") e CROSS JOIN LATERAL (SELECT array_agg(x.lexeme) AS lexemes, "
         f"array_agg(x.impact) AS impacts FROM {POSTING} x "
         "WHERE x.entry_id = c.entry_id AND x.lexeme = ANY(%s)) p"
     )
@@ -198,28 +252,25 @@ def _score(plan: Plan, row, checks: list[bool] | None = None) -> Ranked | None:
     entry_id, date, lexemes, impacts, family, is_head, title = row
     if checks is not None and not checks[0]:
         return None
-    found = dict(zip(lexemes or (), impacts or (), strict=True))
+    found = dict(zip(lexemes, impacts, strict=True)) if lexemes else {}
     best: dict[int, float] = {}
-    for alternative in plan.alternatives:
-        if any(lexeme not in found for lexeme in alternative.lexemes):
-            continue
-        if (
-            alternative.check is not None
-            and checks is not None
-            and not checks[alternative.check + 1]
-        ):
-            continue
-        value = alternative.weight * sum(
-            plan.idf[lexeme] * found[lexeme] for lexeme in alternative.lexemes
-        )
-        if value > best.get(alternative.clause, -1.0):
-            best[alternative.clause] = value
+    for clause, terms, weight, check in plan.terms:
+        value = 0.0
+        for lexeme, idf in terms:
+            impact = found.get(lexeme)
+            if impact is None:
+                break
+            value += idf * impact
+        else:
+            if check is not None and checks is not None and not checks[check + 1]:
+                continue
+            value *= weight
+            if value > best.get(clause, -1.0):
+                best[clause] = value
     if not best:
         return None
     score = sum(best.values())
-    matched_text = " ".join(
-        text for number, text in plan.typed if text and (number is None or number in best)
-    )
+    matched_text = plan.matched_text(best)
     if matched_text:
         title_text = normalised(title)
         if title_text == matched_text:
@@ -229,10 +280,16 @@ def _score(plan: Plan, row, checks: list[bool] | None = None) -> Ranked | None:
     return Ranked(len(best), score, float(date), entry_id, family, bool(is_head))
 
 
+@lru_cache(maxsize=65_536)
 def normalised(text: str) -> str:
     """Stemmed words, letters and digits only: "Carers' breaks" is "carer break", as
     PostgreSQL's english configuration stems them (Snowball)."""
     return " ".join(stem(word) for word in re.findall(r"[^\W_]+", text.lower()))
+
+
+def _order(item: Ranked) -> tuple:
+    """Ranked's own order, as a key: sorting on it is several times faster."""
+    return (item.matched, item.score, item.date, item.entry_id)
 
 
 def _verified(
@@ -243,27 +300,36 @@ def _verified(
     k: int,
     keep,
     known: dict[int, list[bool]] | None = None,
+    final: dict[int, Ranked | None] | None = None,
 ) -> list[Ranked]:
     """The best k of the candidates once phrases and required checks are known, checking
-    them best-hope first, in growing batches, only until no unchecked one can beat them."""
+    them best-hope first, in growing batches, only until no unchecked one can beat them.
+    `known` and `final` keep the checks and the scores they give across rounds of top()."""
     if not plan.phrases and plan.required_sql == "TRUE":
         return hopeful
+    checks = {} if known is None else known
+    scores = {} if final is None else final
     verified: list[Ranked] = []
     start, size = 0, max(2 * k, 50)
     while start < len(hopeful):
         batch = hopeful[start : start + size]
         start += size
         # Checks already made (in an earlier round of top()) are not made again.
-        checks = {} if known is None else known
         unknown = [r.entry_id for r in batch if r.entry_id not in checks]
         if unknown:
             checks.update(_checks(cursor, plan, unknown))
         for item in batch:
-            scored = _score(plan, rows[item.entry_id], checks.get(item.entry_id))
-            if scored is not None and keep(scored):
-                verified.append(scored)
-        verified.sort(reverse=True)
-        if len(verified) >= k and start < len(hopeful) and verified[k - 1] >= hopeful[start]:
+            if item.entry_id not in scores:
+                scored = _score(plan, rows[item.entry_id], checks.get(item.entry_id))
+                scores[item.entry_id] = scored if scored is not None and keep(scored) else None
+            if scores[item.entry_id] is not None:
+                verified.append(scores[item.entry_id])
+        verified.sort(key=_order, reverse=True)
+        if (
+            len(verified) >= k
+            and start < len(hopeful)
+            and _order(verified[k - 1]) >= _order(hopeful[start])
+        ):
             break
         size *= DEPTH_GROWTH
     return verified
@@ -271,17 +337,49 @@ def _verified(
 
 def rank_ids(cursor, plan: Plan, entry_ids: list[int]) -> list[Ranked]:
     """Every one of these entries, scored and ordered (the few-matches case: the GIN sample
-    has checked phrases and exclusions already)."""
+    has checked phrases, exclusions and filters already)."""
     if not entry_ids or plan.is_empty:
         return []
     cursor.execute(
         _candidate_sql("SELECT unnest(%s::bigint[]) AS entry_id"), [entry_ids, plan.lexemes]
     )
     rows = {row[0]: row for row in cursor.fetchall()}
-    hopeful = sorted((r for r in (_score(plan, row) for row in rows.values()) if r), reverse=True)
+    hopeful = sorted(
+        (r for r in (_score(plan, row) for row in rows.values()) if r), key=_order, reverse=True
+    )
     if not plan.phrases:
         return hopeful
     return _verified(cursor, plan, rows, hopeful, len(hopeful), lambda r: True)
+
+
+def _lists_sql(plan: Plan) -> tuple[str, list]:
+    """Each open list's next stretch in impact order, as (lexeme, entry_id, impact): only
+    postings of items that pass the filters (checked on the ranking index) and hold no
+    excluded alternative (checked on the postings' key). Parameters: the lexemes, how many
+    postings of each were read and how many to read now, then those returned here."""
+    # Scalar subqueries, which the planner keeps as a probe per posting read (an EXISTS
+    # would become a join that reads every posting of the excluded word, or every entry).
+    conditions, params = [], []
+    if plan.filter_sql:
+        conditions.append(
+            f" AND (SELECT count(*) FROM {ENTRY} f WHERE f.id = x.entry_id AND "
+            f"{plan.filter_sql}) = 1"
+        )
+        params += plan.filter_params
+    for lexemes in plan.excluded:
+        conditions.append(
+            f" AND (SELECT count(*) FROM {POSTING} z "
+            "WHERE z.entry_id = x.entry_id AND z.lexeme = ANY(%s)) < %s"
+        )
+        params += [list(lexemes), len(lexemes)]
+    sql = (
+        "SELECT q.lexeme, p.entry_id, p.impact "
+        "FROM unnest(%s::text[], %s::int[], %s::int[]) q(lexeme, skip, take) "
+        f"CROSS JOIN LATERAL (SELECT x.entry_id, x.impact FROM {POSTING} x "
+        f"WHERE x.lexeme = q.lexeme{''.join(conditions)} "
+        "ORDER BY x.impact DESC OFFSET q.skip LIMIT q.take) p"
+    )
+    return sql, params
 
 
 def top(cursor, plan: Plan, k: int, *, all_clauses: bool) -> tuple[list[Ranked], int]:
@@ -298,49 +396,84 @@ def top(cursor, plan: Plan, k: int, *, all_clauses: bool) -> tuple[list[Ranked],
     def keep(item: Ranked) -> bool:
         return not all_clauses or item.matched == plan.clauses
 
-    read, depth, rounds = 0, max(FIRST_DEPTH, 2 * k), 0
-    rows: dict[int, tuple] = {}
+    lists, list_params = _lists_sql(plan)
+    first = max(FIRST_DEPTH, 2 * k)
+    rounds = 0
+    depth: dict[str, int] = {}  # postings read of each list
+    rows: dict[int, tuple] = {}  # candidates scored from all their postings
+    pruned: set[int] = set()  # candidates that cannot reach the page (never probed)
+    hopes: dict[int, Ranked | None] = {}  # each candidate's best possible score
     known: dict[int, list[bool]] = {}
+    final: dict[int, Ranked | None] = {}
     floors: dict[str, float] = {}
     ended: set[str] = set()
+    extend = list(lexemes)
+    ranked: list[Ranked] = []
     while True:
         rounds += 1
-        # Each round reads the next stretch of every list still open, in impact order.
-        open_lexemes = [lexeme for lexeme in lexemes if lexeme not in ended]
-        lists = (
-            f"SELECT q.lexeme, p.entry_id, p.impact FROM unnest(%s::text[]) q(lexeme) "
-            f"CROSS JOIN LATERAL (SELECT entry_id, impact FROM {POSTING} "
-            "WHERE lexeme = q.lexeme ORDER BY impact DESC OFFSET %s LIMIT %s) p"
-        )
+        # Each round reads the next stretch of the lists to extend, in impact order, with
+        # the rank information of the items it finds for the first time and what the
+        # lists say of them.
+        skips = [depth.get(lexeme, 0) for lexeme in extend]
+        takes = [max(first, skip * DEPTH_GROWTH) - skip for skip in skips]
         cursor.execute(
             f"WITH lists AS MATERIALIZED ({lists}) "
-            # One row of each list's lexeme, lowest impact read and whether it gave all the
-            # rows asked for (1) or ended, in the candidates' columns.
+            # One row of each list's lexemes, lowest impacts read and rows read, in the
+            # candidates' columns.
             "SELECT NULL::bigint, NULL::float, array_agg(lexeme), array_agg(floor), "
-            "NULL::varchar, NULL::bool, string_agg(n::int::text, ',') FROM (SELECT lexeme, "
-            "min(impact) AS floor, count(*) = %s AS n FROM lists GROUP BY lexeme) f "
-            "UNION ALL (" + _candidate_sql("SELECT DISTINCT entry_id FROM lists") + ")",
-            [open_lexemes, read, depth - read, depth - read, lexemes],
+            "NULL::varchar, NULL::bool, string_agg(n::text, ',') FROM (SELECT lexeme, "
+            "min(impact) AS floor, count(*) AS n FROM lists GROUP BY lexeme) f "
+            "UNION ALL (SELECT c.entry_id, e.date, c.lexemes, c.impacts, e.family, e.head, "
+            "e.title FROM (SELECT entry_id, array_agg(lexeme) AS lexemes, "
+            "array_agg(impact) AS impacts FROM lists GROUP BY entry_id) c CROSS JOIN LATERAL ("
+            + _RANK_INFO.format(entry_id="c.entry_id")
+            + ") e)",
+            [extend, skips, takes, *list_params],
         )
-        still_open = set()
+        counts: dict[str, int] = {}
+        found = []
         for row in cursor.fetchall():
             if row[0] is not None:
-                rows[row[0]] = row
+                # Items seen in an earlier round are known already (sending their ids to
+                # leave them out would cost more than reading their rank information).
+                if row[0] not in rows and row[0] not in pruned:
+                    found.append(row)
                 continue
-            flags = row[6].split(",") if row[6] else []
-            for lexeme, floor, full in zip(row[2] or [], row[3] or [], flags, strict=True):
-                if full == "1":
-                    floors[lexeme] = floor
-                    still_open.add(lexeme)
-        for lexeme in open_lexemes:
-            if lexeme not in still_open:  # the list ended in this stretch (or was empty)
+            numbers = row[6].split(",") if row[6] else []
+            for lexeme, floor, n in zip(row[2] or [], row[3] or [], numbers, strict=True):
+                counts[lexeme] = int(n)
+                floors[lexeme] = floor
+        for lexeme, skip, take in zip(extend, skips, takes, strict=True):
+            depth[lexeme] = skip + counts.get(lexeme, 0)
+            if counts.get(lexeme, 0) < take:  # the list ended in this stretch (or was empty)
                 ended.add(lexeme)
                 floors.pop(lexeme, None)
-        hopeful = sorted(
-            (r for r in (_score(plan, row) for row in rows.values()) if r and keep(r)),
-            reverse=True,
-        )
-        ranked = _verified(cursor, plan, rows, hopeful, k, keep, known)
+        # A new item is scored from all its postings (one probe each) unless what the lists
+        # say of it already rules it out: each impact the lists did not show is at most
+        # that list's floor, and the page's k-th item so far can only get better.
+        kth = _order(ranked[k - 1])[:2] if len(ranked) >= k else None
+        probe = []
+        for row in found:
+            if kth is not None and _upper(plan, row, floors, all_clauses, kth) < kth:
+                pruned.add(row[0])
+            else:
+                probe.append(row)
+        if probe:
+            cursor.execute(
+                f"SELECT c.id, p.lexemes, p.impacts FROM unnest(%s::bigint[]) c(id) "
+                "CROSS JOIN LATERAL (SELECT array_agg(x.lexeme) AS lexemes, "
+                f"array_agg(x.impact) AS impacts FROM {POSTING} x "
+                "WHERE x.entry_id = c.id AND x.lexeme = ANY(%s)) p",
+                [[row[0] for row in probe], lexemes],
+            )
+            postings = {entry_id: (lex, imp) for entry_id, lex, imp in cursor.fetchall()}
+            for row in probe:
+                row = (row[0], row[1], *postings[row[0]], *row[4:])
+                rows[row[0]] = row
+                scored = _score(plan, row)
+                hopes[row[0]] = scored if scored is not None and keep(scored) else None
+        hopeful = sorted((r for r in hopes.values() if r), key=_order, reverse=True)
+        ranked = _verified(cursor, plan, rows, hopeful, k, keep, known, final)
         bound_matched, bound_score = _unseen_bound(plan, floors)
         if all_clauses and bound_matched < plan.clauses:
             return ranked[:k], rounds  # no unread item can match every clause
@@ -353,9 +486,62 @@ def top(cursor, plan: Plan, k: int, *, all_clauses: bool) -> tuple[list[Ranked],
             bound_score,
         ):
             return ranked[:k], rounds
-        if depth >= MAX_DEPTH:
+        extend = [lexeme for lexeme in _to_extend(plan, floors) if depth.get(lexeme, 0) < MAX_DEPTH]
+        if not extend:
             return ranked[:k], rounds
-        read, depth = depth, depth * DEPTH_GROWTH
+
+
+def _upper(
+    plan: Plan, row, floors: dict[str, float], all_clauses: bool, kth: tuple[int, float]
+) -> tuple[int, float]:
+    """The most clauses and the highest score an item first found in this round can have,
+    from the impacts the lists showed (`row`: rank information and those impacts): any
+    other impact is at most its list's floor, and nothing for a list read to its end. With
+    the bonus its title would earn (for any clauses, when not all must match), unless it
+    reaches `kth` without it."""
+    _, _, lexemes, impacts, _, _, title = row
+    seen = dict(zip(lexemes, impacts, strict=True))
+    best: dict[int, float] = {}
+    for clause, terms, weight, _ in plan.terms:
+        value = 0.0
+        for lexeme, idf in terms:
+            impact = seen.get(lexeme, floors.get(lexeme))
+            if impact is None:
+                break
+            value += idf * impact
+        else:
+            value *= weight
+            if value > best.get(clause, -1.0):
+                best[clause] = value
+    if not best or (all_clauses and len(best) < plan.clauses):
+        return (0, 0.0)
+    score = sum(best.values())
+    if not all_clauses:
+        return (len(best), score + EXACT_TITLE_BONUS)
+    if (len(best), score) >= kth:
+        return (len(best), score)  # to be scored whatever its title
+    matched_text = plan.matched_text(best)
+    if matched_text:
+        title_text = normalised(title)
+        if title_text == matched_text:
+            score += EXACT_TITLE_BONUS
+        elif f" {matched_text} " in f" {title_text} ":
+            score += PHRASE_TITLE_BONUS
+    return (len(best), score)
+
+
+def _values(plan: Plan, floors: dict[str, float]) -> list[tuple[Alternative, float]]:
+    """Each alternative an unread item may still match (none of its lists ended), and the
+    most it can add to that item's score."""
+    return [
+        (
+            alternative,
+            alternative.weight
+            * sum(plan.idf[lexeme] * floors[lexeme] for lexeme in alternative.lexemes),
+        )
+        for alternative in plan.alternatives
+        if all(lexeme in floors for lexeme in alternative.lexemes)
+    ]
 
 
 def _unseen_bound(plan: Plan, floors: dict[str, float]) -> tuple[int, float]:
@@ -363,10 +549,28 @@ def _unseen_bound(plan: Plan, floors: dict[str, float]) -> tuple[int, float]:
     each of its impacts is at most its list's floor, and it holds no lexeme whose list was
     read to the end."""
     best: dict[int, float] = {}
-    for alternative in plan.alternatives:
-        if all(lexeme in floors for lexeme in alternative.lexemes):
-            value = alternative.weight * sum(
-                plan.idf[lexeme] * floors[lexeme] for lexeme in alternative.lexemes
-            )
-            best[alternative.clause] = max(best.get(alternative.clause, 0.0), value)
+    for alternative, value in _values(plan, floors):
+        best[alternative.clause] = max(best.get(alternative.clause, 0.0), value)
     return len(best), sum(best.values())
+
+
+def _to_extend(plan: Plan, floors: dict[str, float]) -> list[str]:
+    """The lists to read deeper: those of the alternatives that bound their clause (within
+    EXTEND_SHARE of its largest), and of those alternatives' words whose floor counts
+    (within EXTEND_SHARE of the alternative's largest idf x floor). Reading a common word
+    of a phrase deeper would bring mostly items without the phrase; its floor stays a
+    bound all the same."""
+    values = _values(plan, floors)
+    clause_best: dict[int, float] = {}
+    for alternative, value in values:
+        clause_best[alternative.clause] = max(clause_best.get(alternative.clause, 0.0), value)
+    chosen: dict[str, None] = {}
+    for alternative, value in values:
+        if value < EXTEND_SHARE * clause_best[alternative.clause]:
+            continue
+        weights = {lexeme: plan.idf[lexeme] * floors[lexeme] for lexeme in alternative.lexemes}
+        strongest = max(weights.values())
+        chosen.update(
+            dict.fromkeys(lexeme for lexeme, w in weights.items() if w >= EXTEND_SHARE * strongest)
+        )
+    return sorted(chosen)

@@ -23,6 +23,9 @@ class SearchDocument:
     title: str
     summary: str
     url: str
+    # When the item sorts by date. `date_known` False: only that (an imported item whose text
+    # gives no date sorts by its import): its year is not a filter value and results show
+    # no date.
     date: datetime
     organisation: str = ""
     region: str = ""
@@ -36,6 +39,7 @@ class SearchDocument:
     # "kind:id" after its head (the event): results and suggestions show one of them, a
     # member rather than the head, and "More like this" leaves out the item's own family.
     family: str = ""
+    date_known: bool = True
 
     @classmethod
     def of(cls, item: models.Model, **fields) -> SearchDocument:

@@ -44,7 +44,12 @@ class SearchFilters:
 
     @property
     def active(self) -> bool:
-        return bool(self.kind or self.tags or self.region or self.evidence or self.year)
+        return bool(self.active_count)
+
+    @property
+    def active_count(self) -> int:
+        """How many filters are on (each tag counts), for "Filter results (2 active)"."""
+        return len(self.tags) + sum(map(bool, (self.kind, self.region, self.evidence, self.year)))
 
 
 @dataclass
@@ -53,7 +58,8 @@ class Hit:
     url: str
     title: str
     summary: str
-    date: datetime
+    # None when the item's date is not known (an imported text that gives none).
+    date: datetime | None
     organisation: str
     region: str
     evidence_level: int | None
@@ -68,18 +74,18 @@ class Hit:
     # The card's two dates, formatted here: the template |date filter costs five times more,
     # which is a millisecond a results page.
     @cached_property
-    def _local_date(self) -> datetime:
-        return timezone.localtime(self.date)
+    def _local_date(self) -> datetime | None:
+        return timezone.localtime(self.date) if self.date else None
 
     @property
     def date_iso(self) -> str:
-        return self._local_date.isoformat()
+        return self._local_date.isoformat() if self._local_date else ""
 
     @property
     def date_label(self) -> str:
-        """As the |date:"j F Y" filter writes it: 4 March 2025."""
+        """As the |date:"j F Y" filter writes it: 4 March 2025; "" when the date is unknown."""
         date = self._local_date
-        return f"{date.day} {MONTHS[date.month]} {date.year}"
+        return f"{date.day} {MONTHS[date.month]} {date.year}" if date else ""
 
     @property
     def region_label(self) -> str:
@@ -176,7 +182,9 @@ FAMILY_HEAD_SQL = "e.family = e.kind || ':' || e.object_id"
 # What every read of hits selects, in the order hits_from_rows expects, followed by the text
 # to cut a snippet from (NULL: show the summary).
 HIT_COLUMNS = (
-    "e.kind, e.url, e.title, e.summary, e.date, e.organisation, e.region, "
+    # The date only when it is known (an entry with a year): see SearchDocument.date_known.
+    "e.kind, e.url, e.title, e.summary, CASE WHEN e.year IS NULL THEN NULL ELSE e.date END, "
+    "e.organisation, e.region, "
     "e.evidence_level, e.tags, e.tag_names"
 )
 

@@ -38,6 +38,7 @@ def entry_row(kind: str, object_id: int, doc: SearchDocument) -> dict:
     organisation = strip_control(doc.organisation[:INDEX_TITLE_LENGTH])
     full_text = " ".join(part for part in (summary, sections, body) if part)
     date = timezone.localtime(doc.date)
+    year = date.year if doc.date_known else None
     tags = [slug for slug, _ in doc.tags]
     return {
         "kind": kind,
@@ -47,7 +48,7 @@ def entry_row(kind: str, object_id: int, doc: SearchDocument) -> dict:
         "title": title,
         "summary": summary,
         "date": date.isoformat(),
-        "year": date.year,
+        "year": year,
         "organisation": organisation,
         "region": doc.region or "",
         "evidence_level": doc.evidence_level,
@@ -63,7 +64,7 @@ def entry_row(kind: str, object_id: int, doc: SearchDocument) -> dict:
             kind=kind,
             region=doc.region or "",
             evidence_level=doc.evidence_level,
-            year=date.year,
+            year=year,
             tags=tags,
         ),
     }

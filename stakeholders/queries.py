@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, F, Func, Q
+from django.db.models.functions import Lower
 from taggit.models import Tag
 
 from events.models import Event, EventNote
@@ -33,7 +34,12 @@ def topic_choices(*, keep: list[str] | tuple[str, ...] = ()) -> list[tuple[str, 
         | used_by("eventnote", EventNote.objects.published())
         | used_by("event", Event.objects.published())
     )
-    tags = Tag.objects.filter(published | Q(slug__in=list(keep))).distinct().order_by("name")
+    # Case-insensitive, so "appointments" is not listed after "JSNA" and "NHS".
+    tags = (
+        Tag.objects.filter(published | Q(slug__in=list(keep)))
+        .distinct()
+        .order_by(Lower("name"), "name")
+    )
     return list(tags.values_list("slug", "name"))
 
 

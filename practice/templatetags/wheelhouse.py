@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django import template
+from django import forms, template
 from django.conf import settings
 from django.http import QueryDict
 
@@ -36,3 +36,36 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+def _widget_class(widget) -> str:
+    if isinstance(widget, forms.CheckboxInput):
+        return "nhsuk-checkboxes__input"
+    if isinstance(widget, forms.Textarea):
+        return "nhsuk-textarea"
+    if isinstance(widget, forms.Select):
+        return "nhsuk-select"
+    return "nhsuk-input"
+
+
+@register.simple_tag
+def nhsuk_widget(field) -> str:
+    """`field`'s widget with NHS.UK's classes, its error state and its hint and error ids.
+
+    The class is added to any the widget already has (the Markdown editor's), and
+    aria-describedby names the hint and the error message that includes/field.html shows.
+    """
+    widget = field.field.widget
+    base = _widget_class(widget)
+    classes = [widget.attrs.get("class", ""), base]
+    described_by = []
+    if field.help_text:
+        described_by.append(f"{field.auto_id}_helptext")
+    if field.errors:
+        if not isinstance(widget, forms.CheckboxInput):
+            classes.append(f"{base}--error")
+        described_by.append(f"{field.auto_id}_error")
+    attrs = {"class": " ".join(c for c in classes if c)}
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
+    return field.as_widget(attrs=attrs)

@@ -50,7 +50,7 @@ def test_visitor_reads_then_staff_publish_a_new_writeup(page):
         "Walking groups for people living with dementia"
     )
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Practice").click()
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Practice").click()
     expect(
         page.get_by_role("link", name="Walking groups for people living with dementia")
     ).to_be_visible()

@@ -49,7 +49,7 @@ def test_author_is_warned_of_similar_work_then_searches_from_the_header_by_keybo
     page.get_by_role("combobox", name="Search Wheelhouse").focus()
     page.keyboard.type("dementia carers")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Search")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Search results")
     expect(page.get_by_role("status")).to_contain_text("1 result")
     expect(page.locator(".search-result mark").first).to_be_visible()
     expect(page.get_by_role("link", name="Yorkshire and the Humber")).to_be_visible()

@@ -160,3 +160,6 @@ def test_the_organiser_is_what_every_category_line_ends_with():
     assert carers.date == date(2024, 6, 3)
     assert carers.key_points == ["Carers need breaks.", "Respite is scarce."]
     assert cafes.date is None
+    # Each event says what it is from the facts, never with its note's summary.
+    assert carers.description == "A meeting held by Leeds Network on 3 June 2024."
+    assert cafes.description == "A meeting held by Leeds Network."

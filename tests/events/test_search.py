@@ -24,7 +24,11 @@ def titles(client, q: str = "", **params) -> list[str]:
     html = client.get(reverse("search:results"), {"q": q, **params}).content.decode()
     return [
         unescape(t)
-        for t in re.findall(r'<h2 class="card__title"><a href="[^"]*">([^<]*)</a>', html)
+        for t in re.findall(
+            r'<h2 class="nhsuk-card__heading nhsuk-heading-s">'
+            r'<a class="nhsuk-card__link" href="[^"]*">([^<]*)</a>',
+            html,
+        )
     ]
 
 

@@ -33,8 +33,8 @@ def _message(limit: int, count: int) -> str:
 def _error_beside(page: str, field_id: str, message: str) -> bool:
     """The message in the field's own error line (templates/includes/field.html)."""
     return (
-        f'<p class="field__error" id="{field_id}_error">'
-        f'<span class="visually-hidden">Error:</span> {message}</p>'
+        f'<p class="nhsuk-error-message field__error" id="{field_id}_error">'
+        f'<span class="nhsuk-u-visually-hidden">Error:</span> {message}</p>'
     ) in page
 
 

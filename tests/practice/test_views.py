@@ -67,10 +67,10 @@ def test_writeup_page_shows_sections_under_headings_and_related_work(client):
     unrelated = make_writeup(title="Hospital parking", tags=("estates",))
     make_writeup(title="Draft carers idea", status=Status.DRAFT, tags=("carers",))
     html = client.get(writeup.get_absolute_url()).content.decode()
-    assert "<h2>The problem or context</h2>" in html
+    assert '<h2 class="nhsuk-heading-m">The problem or context</h2>' in html
     assert "<em>alone</em>" in html
-    assert "<h2>Lessons and advice for others</h2>" in html
-    assert "<h2>Outcomes and evidence</h2>" not in html  # empty sections are left out
+    assert '<h2 class="nhsuk-heading-m">Lessons and advice for others</h2>' in html
+    assert "Outcomes and evidence</h2>" not in html  # empty sections are left out
     assert "Evaluated" in html and "Yorkshire and the Humber" in html
     assert 'href="mailto:carers@example.org"' in html
     related_part = html.split('id="related-heading"')[1]
@@ -118,8 +118,9 @@ def test_list_paginates(client):
         make_writeup(title=f"Practice item {n:02d}")
     first = client.get(reverse("practice:list")).content.decode()
     second = client.get(reverse("practice:list"), {"page": 2}).content.decode()
-    assert "Page 1 of 2" in first and 'rel="next"' in first
-    assert "Page 2 of 2" in second and "Practice item 00" in second
+    # The next link names the page it goes to; the previous link on page 2 names page 1.
+    assert 'rel="next"' in first and "Page 2 of 2" in first and 'rel="prev"' not in first
+    assert 'rel="prev"' in second and "Page 1 of 2" in second and "Practice item 00" in second
 
 
 @pytest.mark.parametrize(
@@ -160,7 +161,7 @@ def test_about_page_explains_the_evidence_scale(client):
 
 def test_sign_in_page_uses_the_site_look(client):
     html = client.get(reverse("login")).content.decode()
-    assert "Staff sign in" in html and "site-header" in html
+    assert "Staff sign in" in html and "nhsuk-header" in html
 
 
 def test_robots_and_sitemap(client):

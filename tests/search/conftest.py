@@ -21,5 +21,9 @@ def search(client, q: str = "", **params) -> str:
 def result_titles(html: str) -> list[str]:
     return [
         unescape(t)
-        for t in re.findall(r'<h2 class="card__title"><a href="[^"]*">([^<]*)</a>', html)
+        for t in re.findall(
+            r'<h2 class="nhsuk-card__heading nhsuk-heading-s">'
+            r'<a class="nhsuk-card__link" href="[^"]*">([^<]*)</a>',
+            html,
+        )
     ]

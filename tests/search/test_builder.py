@@ -93,14 +93,14 @@ def test_more_matches_than_the_count_cap_still_page_and_sort(client, monkeypatch
     make_writeup(title="Dementia cafe", published_at=now)
     html = client.get(reverse("search:results"), {"q": "carers", "sort": sort}).content.decode()
     assert re.search(r"about \d+ results", html)
-    titles = re.findall(r'class="card__title"><a href="[^"]*">([^<]*)<', html)
+    titles = re.findall(r'class="nhsuk-card__link" href="[^"]*">([^<]*)<', html)
     assert len(titles) == 3 and all(t.startswith("Carers group") for t in titles)
     if sort == "newest":
         assert titles == ["Carers group 0", "Carers group 1", "Carers group 2"]
         page_2 = client.get(
             reverse("search:results"), {"q": "carers", "sort": sort, "page": "2"}
         ).content.decode()
-        assert re.findall(r'class="card__title"><a href="[^"]*">([^<]*)<', page_2) == [
+        assert re.findall(r'class="nhsuk-card__link" href="[^"]*">([^<]*)<', page_2) == [
             "Carers group 3",
             "Carers group 4",
             "Carers group 5",

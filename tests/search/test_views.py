@@ -63,7 +63,7 @@ HOSTILE = [
 def test_hostile_queries_always_give_a_page(client, query):
     make_writeup(title="Carers and dementia")
     html = search(client, query)
-    assert "<h1>Search</h1>" in html
+    assert '<h1 class="nhsuk-heading-l">Search results</h1>' in html
     assert "\x00" not in html
 
 
