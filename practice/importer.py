@@ -670,12 +670,15 @@ def derive_title(paragraphs: list[str]) -> str:
     return _derived_title(paragraphs)[0]
 
 
-def derive_summary(paragraphs: list[str]) -> str:
-    """Whole sentences from the opening, up to 300 characters; never cut mid-word."""
+def derive_summary(paragraphs: list[str], *, split=None) -> str:
+    """Whole sentences from the opening, up to 300 characters; never cut mid-word.
+
+    `split` cuts text into sentences: this module's rules unless told otherwise (the legacy
+    key below passes the old ones)."""
     text = " ".join(p for p in paragraphs if not _is_epigraph(p) and not p.startswith("•"))
     text = text or " ".join(paragraphs)
     summary = ""
-    for sentence in _split_sentences(text):
+    for sentence in (split or _split_sentences)(text):
         candidate = f"{summary} {sentence}".strip()
         if len(candidate) > SUMMARY_LIMIT:
             break
@@ -1061,21 +1064,9 @@ def _legacy_derive_title(paragraphs: list[str]) -> str:
     return _legacy_clean_title(paragraphs[0]) if paragraphs else "Untitled"
 
 
-def _legacy_derive_summary(paragraphs: list[str]) -> str:
-    text = " ".join(p for p in paragraphs if not _is_epigraph(p) and not p.startswith("•"))
-    text = text or " ".join(paragraphs)
-    summary = ""
-    for sentence in _legacy_split_sentences(text):
-        candidate = f"{summary} {sentence}".strip()
-        if len(candidate) > SUMMARY_LIMIT:
-            break
-        summary = candidate
-    if not summary:
-        summary = text[: SUMMARY_LIMIT - 1].rsplit(" ", 1)[0].rstrip(",;:–—- ") + "…"
-    return summary
-
-
 def _legacy_key(title: str | None, kept: list[str], *, summary: str = "") -> str:
     """The key the old rules gave the post whose cleaned paragraphs are `kept`."""
     title = _legacy_clean_title(title) if title else _legacy_derive_title(kept)
-    return ImportedText.key("import:", title, summary or _legacy_derive_summary(kept))
+    return ImportedText.key(
+        "import:", title, summary or derive_summary(kept, split=_legacy_split_sentences)
+    )

@@ -269,15 +269,21 @@ def _score(plan: Plan, row, checks: list[bool] | None = None) -> Ranked | None:
                 best[clause] = value
     if not best:
         return None
-    score = sum(best.values())
-    matched_text = plan.matched_text(best)
-    if matched_text:
-        title_text = normalised(title)
-        if title_text == matched_text:
-            score += EXACT_TITLE_BONUS
-        elif f" {matched_text} " in f" {title_text} ":
-            score += PHRASE_TITLE_BONUS
+    score = sum(best.values()) + _title_bonus(plan, best, title)
     return Ranked(len(best), score, float(date), entry_id, family, bool(is_head))
+
+
+def _title_bonus(plan: Plan, best: dict, title: str) -> float:
+    """The bonus for a title that is the words matched (by stems), or holds them as a phrase."""
+    matched_text = plan.matched_text(best)
+    if not matched_text:
+        return 0.0
+    title_text = normalised(title)
+    if title_text == matched_text:
+        return EXACT_TITLE_BONUS
+    if f" {matched_text} " in f" {title_text} ":
+        return PHRASE_TITLE_BONUS
+    return 0.0
 
 
 @lru_cache(maxsize=65_536)
@@ -520,14 +526,7 @@ def _upper(
         return (len(best), score + EXACT_TITLE_BONUS)
     if (len(best), score) >= kth:
         return (len(best), score)  # to be scored whatever its title
-    matched_text = plan.matched_text(best)
-    if matched_text:
-        title_text = normalised(title)
-        if title_text == matched_text:
-            score += EXACT_TITLE_BONUS
-        elif f" {matched_text} " in f" {title_text} ":
-            score += PHRASE_TITLE_BONUS
-    return (len(best), score)
+    return (len(best), score + _title_bonus(plan, best, title))
 
 
 def _values(plan: Plan, floors: dict[str, float]) -> list[tuple[Alternative, float]]:
