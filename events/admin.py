@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.db import models
-from markdownx.admin import MarkdownxModelAdmin
 
 from events.models import Event, EventNote, KeyPoint, Series, Speaker
+from practice.admin import MarkdownAdmin
 from practice.plaintext import PlainTextModelForm
 
 
@@ -38,11 +38,11 @@ class SeriesAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(MarkdownxModelAdmin):
+class EventAdmin(MarkdownAdmin):
     form = PlainTextModelForm
     # Booking links typed without a scheme are taken as https (Django 6's default).
     formfield_overrides = {
-        **MarkdownxModelAdmin.formfield_overrides,
+        **MarkdownAdmin.formfield_overrides,
         models.URLField: {"assume_scheme": "https"},
     }
     list_display = ["title", "starts_at", "status", "is_cancelled", "organiser", "series"]
@@ -56,7 +56,7 @@ class EventAdmin(MarkdownxModelAdmin):
 
 
 @admin.register(EventNote)
-class EventNoteAdmin(MarkdownxModelAdmin):
+class EventNoteAdmin(MarkdownAdmin):
     form = PlainTextModelForm
     list_display = ["title", "event", "status", "published_at"]
     list_filter = ["status"]

@@ -1,20 +1,27 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
-from markdownx.admin import MarkdownxModelAdmin
+from markdownx.models import MarkdownxField
 from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
 from practice.models import Comment, WriteUp
-from practice.plaintext import PlainTextModelForm, validate_one_line
+from practice.plaintext import AdminMarkdownEditor, PlainTextModelForm, validate_one_line
 from search.models import Synonym
 
 # One row of synonyms is a handful of terms; a huge one would slow every search it expands.
 SYNONYM_TERMS_MAX_LENGTH = 1_000
 
 
+class MarkdownAdmin(admin.ModelAdmin):
+    """An admin whose Markdown fields use django-markdownx's editor without its keyboard
+    trap (see practice/plaintext.py)."""
+
+    formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownEditor}}
+
+
 @admin.register(WriteUp)
-class WriteUpAdmin(MarkdownxModelAdmin):
+class WriteUpAdmin(MarkdownAdmin):
     form = PlainTextModelForm
     list_display = ["title", "status", "organisation", "region", "evidence_level", "published_at"]
     list_filter = ["status", "region", "evidence_level"]

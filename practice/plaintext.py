@@ -32,7 +32,7 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from markdownx.widgets import MarkdownxWidget
+from markdownx.widgets import AdminMarkdownxWidget, MarkdownxWidget
 
 ONE_LINE_MESSAGE = "Use a single line of text, without line breaks."
 LENGTH_MESSAGE = "Keep this to at most %(limit)s characters (it has %(count)s)."
@@ -77,6 +77,13 @@ class LengthValidator(MaxLengthValidator):
 class MarkdownEditor(MarkdownxWidget):
     """django-markdownx's editor without its keyboard trap: Tab and Shift+Tab move focus
     (indent with Ctrl+] and Ctrl+[), as static/js/markdown-keyboard.js explains."""
+
+    class Media:
+        js = ["js/markdown-keyboard.js"]
+
+
+class AdminMarkdownEditor(AdminMarkdownxWidget):
+    """The admin's editor, with the same keyboard handling as MarkdownEditor."""
 
     class Media:
         js = ["js/markdown-keyboard.js"]

@@ -44,14 +44,15 @@ class WriteUpFilters:
 
     @property
     def active_count(self) -> int:
-        return sum(map(bool, (self.tag, self.region, self.evidence, self.q)))
+        # Evidence 0 ("Not assessed") is a filter like any other.
+        return sum(map(bool, (self.tag, self.region, self.q))) + (self.evidence is not None)
 
     def apply(self, writeups):
         if self.tag:
             writeups = writeups.filter(tags__slug=self.tag)
         if self.region:
             writeups = writeups.filter(region=self.region)
-        if self.evidence:
+        if self.evidence is not None:
             writeups = writeups.filter(evidence_level=self.evidence)
         if self.q:
             writeups = writeups.filter(title__icontains=self.q)

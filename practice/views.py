@@ -11,6 +11,7 @@ from practice import queries
 from practice.forms import WriteUpForm
 from practice.models import EVIDENCE_LEVEL_DESCRIPTIONS, EvidenceLevel, Region, WriteUp
 from practice.permissions import staff_required
+from search import registry
 from search.similar import similar_items, similar_text
 
 
@@ -30,7 +31,10 @@ def writeup_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "filter_tag": tag,
             "regions": Region.choices,
-            "evidence_levels": EvidenceLevel.choices,
+            # The levels search filters by: "Not assessed" is no level (practice/search.py).
+            "evidence_levels": [
+                (int(level), label) for level, label in registry.labels("evidence").items()
+            ],
             "popular_tags": queries.popular_tags(limit=30),
         },
     )

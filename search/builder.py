@@ -106,7 +106,7 @@ def filters_sql(filters: SearchFilters, alias: str = "f") -> tuple[str, list] | 
         ("evidence_level", filters.evidence),
         ("year", filters.year),
     ):
-        if value:
+        if value is not None and value != "":
             conditions.append(f"{alias}.{column} = %s")
             params.append(value)
     if filters.tags:

@@ -53,7 +53,7 @@ def facet_sql(parsed: ParsedQuery, filters: SearchFilters) -> FacetSQL:
     active = {
         "kind": bool(filters.kind),
         "region": bool(filters.region),
-        "evidence": bool(filters.evidence),
+        "evidence": filters.evidence is not None,
         "year": bool(filters.year),
     }
     main = sample("")

@@ -49,7 +49,8 @@ class SearchFilters:
     @property
     def active_count(self) -> int:
         """How many filters are on (each tag counts), for "Filter results (2 active)"."""
-        return len(self.tags) + sum(map(bool, (self.kind, self.region, self.evidence, self.year)))
+        on = (self.kind, self.region, self.evidence is not None, self.year)
+        return len(self.tags) + sum(map(bool, on))
 
 
 @dataclass

@@ -90,7 +90,7 @@ def filter_lexemes(
         lexemes.append(f"y:{year}")
     if region:
         lexemes.append(f"r:{region}")
-    if evidence_level:
+    if evidence_level is not None:  # 0 is "Not assessed"
         lexemes.append(f"e:{evidence_level}")
     lexemes += [f"t:{slug}" for slug in tags]
     return lexemes

@@ -125,9 +125,23 @@ class ChoicesFields(forms.Form):
         error_messages={"invalid_choice": "Choose a region from the list."},
     )
 
-    def __init__(self, *args, topic_choices: list[tuple[str, str]], **kwargs) -> None:
+    def __init__(self, *args, topic_choices: list, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["topics"].choices = topic_choices
+
+    def topic_groups(self) -> list[tuple[str, list]]:
+        """The topic checkboxes by group, as (label, checkboxes); one unlabelled group when
+        the choices are not grouped."""
+        checkboxes = {widget.data["value"]: widget for widget in self["topics"]}
+        groups = []
+        for label, options in self.fields["topics"].choices:
+            if isinstance(options, list | tuple):
+                groups.append((label, [checkboxes[value] for value, _ in options]))
+            else:
+                groups.append(("", [checkboxes[label]]))
+        if all(not label for label, _ in groups):
+            return [("", [widget for _, [widget] in groups])] if groups else []
+        return groups
 
     def clean_name(self) -> str:
         return single_line(self.cleaned_data["name"])

@@ -17,10 +17,17 @@ from stakeholders.models import (
     SubscriberStatus,
 )
 
+# With more topics than this, the most used come first in a group of their own.
+GROUP_FROM = 12
+MOST_USED = 8
 
-def topic_choices(*, keep: list[str] | tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    """Tags on published content, as (slug, name). `keep` holds a subscriber's existing
-    topics so a tag that falls out of use stays visible (and removable) on their page."""
+
+def topic_choices(*, keep: list[str] | tuple[str, ...] = ()) -> list:
+    """Tags on published content, as (slug, name), for the topics fields; past GROUP_FROM
+    of them, grouped: the MOST_USED most used, then every other topic, each group sorted
+    case-insensitively (so "appointments" does not come after "JSNA" and "NHS"). `keep`
+    holds a subscriber's existing topics so a tag that falls out of use stays visible (and
+    removable) on their page."""
 
     def used_by(model: str, published) -> Q:
         return Q(
@@ -34,13 +41,19 @@ def topic_choices(*, keep: list[str] | tuple[str, ...] = ()) -> list[tuple[str, 
         | used_by("eventnote", EventNote.objects.published())
         | used_by("event", Event.objects.published())
     )
-    # Case-insensitive, so "appointments" is not listed after "JSNA" and "NHS".
-    tags = (
+    tags = list(
         Tag.objects.filter(published | Q(slug__in=list(keep)))
-        .distinct()
+        .annotate(uses=Count("taggit_taggeditem_items", filter=published))
         .order_by(Lower("name"), "name")
+        .values_list("slug", "name", "uses")
     )
-    return list(tags.values_list("slug", "name"))
+    if len(tags) <= GROUP_FROM:
+        return [(slug, name) for slug, name, _ in tags]
+    most = {slug for slug, _, _ in sorted(tags, key=lambda tag: -tag[2])[:MOST_USED]}
+    return [
+        ("Most used", [(slug, name) for slug, name, _ in tags if slug in most]),
+        ("Every other topic", [(slug, name) for slug, name, _ in tags if slug not in most]),
+    ]
 
 
 def subscriber_counts() -> dict:

@@ -113,6 +113,21 @@ def test_list_filters_by_tag_region_and_evidence(client):
         assert title not in text
 
 
+def test_the_evidence_filter_offers_levels_and_keeps_not_assessed_items_out(client):
+    """Filtering by a level lists items assessed at it; "Not assessed" (what imports start
+    as) is no level: not offered, and asked for by hand it filters nothing."""
+    make_writeup(title="Imported post", evidence_level=EvidenceLevel.NOT_ASSESSED)
+    make_writeup(title="Assessed practice", evidence_level=EvidenceLevel.TRIED_ONCE)
+    text = client.get(reverse("practice:list")).content.decode()
+    assert ">Tried once</option>" in text and ">Not assessed</option>" not in text
+    text = client.get(reverse("practice:list"), {"evidence": "2"}).content.decode()
+    assert ">Assessed practice<" in text and "Imported post" not in text
+    assert '<option value="2" selected>Tried once</option>' in text
+    assert "Filter results (1 active)" in text
+    text = client.get(reverse("practice:list"), {"evidence": "0"}).content.decode()
+    assert "2 write-ups" in text and "Filter results (1 active)" not in text
+
+
 def test_list_paginates(client):
     for n in range(25):
         make_writeup(title=f"Practice item {n:02d}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -310,3 +311,27 @@ def test_delete_me_erases_personal_data_and_keeps_anonymous_counts(client, staff
     assert "Asha" not in staff_client.get("/updates/staff/subscribers.csv").getvalue().decode()
     # The address can sign up again as a new person.
     assert client.post("/updates/", signup_data(email=subscriber.email or "asha@example.org"))
+
+
+def test_many_topics_come_grouped_most_used_first_each_group_sorted_ignoring_case(client):
+    """Past a dozen topics the eight most used come first; every topic is listed once, and
+    "appointments" comes before "JSNA" whatever the case."""
+    for n in range(3):
+        make_writeup(tags=("JSNA", "NHS", "appointments", "wellbeing", f"used-once-{n}"))
+    make_writeup(tags=("Zebra", "alpha", "mental health", "Beta", "gamma", "Delta"))
+    response = client.get("/updates/")
+    html = response.content.decode()
+    topics = html.split(">Most used<")[1].split("</fieldset>")[0]
+    most, every = topics.split(">Every other topic<")
+    labels = lambda part: re.findall(r'nhsuk-checkboxes__label" for="[^"]+">([^<]+)<', part)  # noqa: E731
+    most, rest = labels(most), labels(every)
+    assert len(most) == 8
+    assert {"appointments", "JSNA", "NHS", "wellbeing"} <= set(most)
+    assert most[:2] == ["alpha", "appointments"]  # ties on use go alphabetically
+    assert most == sorted(most, key=str.lower)
+    assert rest == sorted(rest, key=str.lower)
+    assert len(most + rest) == len(set(most + rest)) == 15  # each topic once
+    # A topic from either group can be chosen.
+    response = client.post("/updates/", signup_data(topics=["appointments", "zebra"]))
+    assert response.status_code == 302
+    assert Subscriber.objects.get().topics == ["appointments", "zebra"]
