@@ -20,7 +20,7 @@ STOP_ALL := trap "" INT TERM HUP; trap - EXIT; set +m; \
 	for job in $$(jobs -p); do kill -TERM -- -$$job 2>/dev/null; done; \
 	wait; $(BIN)/python -m config.database stop
 
-.PHONY: run serve test lint format install chromium assets demo bench bench-pages bench-events bench-search bench-digest clean-data
+.PHONY: run serve test lint format install chromium assets demo bench bench-pages bench-events bench-search bench-digest bench-load clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -109,7 +109,7 @@ test: install chromium lint
 	$(BIN)/pytest
 
 # Benchmarks print JSON; search and digest build their own databases (several minutes each).
-bench: bench-pages bench-events bench-search bench-digest
+bench: bench-pages bench-events bench-search bench-digest bench-load
 
 bench-pages: demo
 	$(BIN)/python bench/pages.py
@@ -122,6 +122,11 @@ bench-search: install
 
 bench-digest: install
 	$(BIN)/python bench/digest.py
+
+# Pages under load through gunicorn, against a bare view; wrk from Debian when missing.
+bench-load: demo
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/load.py
 
 clean-data:
 	rm -rf .data

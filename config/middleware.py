@@ -57,3 +57,20 @@ def client_ip(request: HttpRequest) -> str:
         if forwarded:
             return forwarded
     return request.META.get("REMOTE_ADDR", "")
+
+
+class NoSessionNoUserMiddleware:
+    """A request without a session cookie is anonymous: `request.user` is set without
+    reading the session, so a visitor's page never says `Vary: Cookie` (which no shared
+    cache could hold) just because the header asked whether they are staff. After
+    AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            from django.contrib.auth.models import AnonymousUser
+
+            request.user = AnonymousUser()
+        return self.get_response(request)

@@ -74,12 +74,16 @@ MIDDLEWARE = [
     "config.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session, CSRF and auth middleware, so it sees the Vary and Set-Cookie
+    # they add; inside the security headers, which every hit gets afresh.
+    "config.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Strips control characters from every GET parameter and form field.
     "config.input.ControlCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.NoSessionNoUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
@@ -113,6 +117,27 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {"default": embedded_database(DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Caches -----------------------------------------------------------------------------
+# `pages` holds public pages for anonymous visitors (config/pagecache.py) and aggregates that
+# change only when content does. File-based by default, which every worker process on this
+# machine shares; CACHE_URL=redis://host:6379/0 when the site runs on several machines.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+if os.environ.get("CACHE_URL"):
+    _pages_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["CACHE_URL"],
+    }
+else:
+    _pages_cache = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "pages"),
+        "OPTIONS": {"MAX_ENTRIES": 5_000},
+    }
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {**_pages_cache, "KEY_PREFIX": "wh", "TIMEOUT": PAGE_CACHE_SECONDS},
+}
 
 # --- Auth -------------------------------------------------------------------------------
 
@@ -237,6 +262,8 @@ STAKEHOLDERS_DIGEST_WATCH_EVERY = float(os.environ.get("STAKEHOLDERS_DIGEST_WATC
 # from config/middleware.py.
 
 SESSION_COOKIE_HTTPONLY = True
+# Messages ride in a cookie of their own, so showing them never reads the session.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 # The Markdown editor's upload script reads the CSRF token from its cookie.
 CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -8,6 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from taggit.models import Tag
 
+from config.pagecache import remember
 from practice.models import WriteUp
 from search.forms import EvidenceField, FilterForm, RegionField
 
@@ -64,8 +65,13 @@ def writeup_page(user, filters: WriteUpFilters, page_number) -> Page:
     return Paginator(writeups, PAGE_SIZE).get_page(page_number)
 
 
-def popular_tags(*, limit: int = 20):
-    """Tags used by the most published write-ups, with their counts."""
+def popular_tags(*, limit: int = 20) -> list[Tag]:
+    """Tags used by the most published write-ups, with their counts; kept until content
+    changes (config/pagecache.remember)."""
+    return remember(f"popular-tags-{limit}", lambda: list(_popular_tags(limit)))
+
+
+def _popular_tags(limit: int):
     return (
         Tag.objects.annotate(
             uses=Count(

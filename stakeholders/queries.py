@@ -6,6 +6,7 @@ from django.db.models import Count, F, Func, Q
 from django.db.models.functions import Lower
 from taggit.models import Tag
 
+from config.pagecache import remember
 from events.models import Event, EventNote
 from practice.models import WriteUp
 from stakeholders.models import (
@@ -23,6 +24,14 @@ MOST_USED = 8
 
 
 def topic_choices(*, keep: list[str] | tuple[str, ...] = ()) -> list:
+    """The topics fields' choices (see _topic_choices); without `keep` (sign-up), kept
+    until content changes (config/pagecache.remember)."""
+    if keep:
+        return _topic_choices(keep=keep)
+    return remember("topic-choices", _topic_choices)
+
+
+def _topic_choices(*, keep: list[str] | tuple[str, ...] = ()) -> list:
     """Tags on published content, as (slug, name), for the topics fields; past GROUP_FROM
     of them, grouped: the MOST_USED most used, then every other topic, each group sorted
     case-insensitively (so "appointments" does not come after "JSNA" and "NHS"). `keep`

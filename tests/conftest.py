@@ -25,6 +25,8 @@ def _fast_and_isolated(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SITE_URL = "https://wheelhouse.example"
+    # Off, except where the page cache is the point (tests/config/test_page_cache.py).
+    settings.PAGE_CACHE_SECONDS = 0
 
 
 def make_writeup(
