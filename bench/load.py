@@ -110,20 +110,10 @@ def start_server(port: int, workers: int, cache_seconds: int) -> subprocess.Pope
     sys.exit("The server did not start.")
 
 
-def run_wrk(port: int, path: str, clients: int, seconds: float) -> dict:
+def run_wrk(port: int, path: str, clients: int, seconds: int) -> dict:
+    command = ["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{seconds}s"]
     output = subprocess.run(
-        [
-            "wrk",
-            "-t",
-            str(min(clients, 2)),
-            "-c",
-            str(clients),
-            "-d",
-            f"{seconds}s",
-            "-s",
-            str(LUA),
-            f"http://127.0.0.1:{port}",
-        ],
+        [*command, "-s", str(LUA), f"http://127.0.0.1:{port}"],
         env={**os.environ, "WRK_PATH": path},
         capture_output=True,
         text=True,
@@ -183,7 +173,7 @@ def measure(port: int, urls: dict[str, str], args, client) -> dict:
         runs: dict[str, list[dict]] = {name: [] for name in urls}
         for _ in range(args.rounds):
             for name, path in urls.items():
-                client(port, path, clients, 0.3)  # warm: connections, cache, worker
+                client(port, path, clients, 1)  # warm: connections, cache, worker
                 runs[name].append(client(port, path, clients, args.seconds))
         level = {}
         for name, measured in runs.items():
@@ -204,9 +194,12 @@ def measure(port: int, urls: dict[str, str], args, client) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=2.0, help="per URL per round")
+    parser.add_argument("--seconds", type=int, default=2, help="per URL per round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--modes", default="cache_hits,cache_off", help="cache_hits, cache_off or both"
+    )
     args = parser.parse_args()
 
     urls = pages()
@@ -225,6 +218,8 @@ def main() -> None:
         "urls": urls,
     }
     for mode, cache_seconds in (("cache_hits", 600), ("cache_off", 0)):
+        if mode not in args.modes.split(","):
+            continue
         caches["pages"].clear()
         port = free_port()
         server = start_server(port, args.workers, cache_seconds)

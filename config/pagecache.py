@@ -63,14 +63,14 @@ def invalidate() -> None:
 def remember(name: str, compute):
     """`compute()`, kept until content next changes: for aggregates that only a publish, an
     unpublish or a retag can change (popular tags, the digest's topics). Computed afresh
-    when the page cache is off."""
-    if not settings.PAGE_CACHE_SECONDS:
+    when AGGREGATE_CACHE is off (most tests: their changes never commit)."""
+    if not settings.AGGREGATE_CACHE:
         return compute()
     key = f"value:{generation()}:{name}"
     value = _cache().get(key)
     if value is None:
         value = compute()
-        _cache().set(key, value, timeout=settings.PAGE_CACHE_SECONDS)
+        _cache().set(key, value, timeout=None)
     return value
 
 

@@ -123,6 +123,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # change only when content does. File-based by default, which every worker process on this
 # machine shares; CACHE_URL=redis://host:6379/0 when the site runs on several machines.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+AGGREGATE_CACHE = True
 if os.environ.get("CACHE_URL"):
     _pages_cache = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

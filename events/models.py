@@ -14,7 +14,7 @@ from taggit.managers import TaggableManager
 
 from practice.markdown import render_markdown
 from practice.models import Region, WriteUp
-from practice.publishing import Publishable, PublishableQuerySet, Status, unique_slug
+from practice.publishing import Publishable, PublishableQuerySet, Status, slug_url, unique_slug
 
 # Event URLs live beside these fixed pages, so no event may take their slug.
 RESERVED_SLUGS = {"past", "new", "series", "notes", "feed", "write-up"}
@@ -57,7 +57,7 @@ class Series(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("events:series", kwargs={"slug": self.slug})
+        return slug_url("events:series", self.slug)
 
 
 class EventQuerySet(PublishableQuerySet):
@@ -90,7 +90,7 @@ class EventQuerySet(PublishableQuerySet):
         return self.published().in_past(now)
 
     def for_listing(self) -> EventQuerySet:
-        return self.select_related("series").prefetch_related("tags")
+        return self.select_related("series").with_tags()
 
 
 # Changes to these fields change what a calendar app shows, so they bump SEQUENCE.
@@ -180,7 +180,7 @@ class Event(Publishable):
         self._calendar_snapshot = self._calendar_values()
 
     def get_absolute_url(self) -> str:
-        return reverse("events:detail", kwargs={"slug": self.slug})
+        return slug_url("events:detail", self.slug)
 
     def get_ics_url(self) -> str:
         return reverse("events:ics", kwargs={"slug": self.slug})
@@ -236,7 +236,7 @@ class EventNoteQuerySet(PublishableQuerySet):
         return super().published().filter(event__status=Status.PUBLISHED)
 
     def for_listing(self) -> EventNoteQuerySet:
-        return self.select_related("event", "event__series").prefetch_related("tags")
+        return self.select_related("event", "event__series").with_tags()
 
 
 class EventNote(Publishable):
@@ -282,7 +282,7 @@ class EventNote(Publishable):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("events:note", kwargs={"slug": self.slug})
+        return slug_url("events:note", self.slug)
 
     @property
     def organisation(self) -> str:

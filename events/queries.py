@@ -61,14 +61,14 @@ def _published_notes() -> Prefetch:
 
 
 def upcoming_page(filters: EventFilters, page_number) -> Page:
-    events = filters.apply(Event.objects.upcoming()).for_listing().distinct()
+    # No .distinct(): the one join a filter makes (a tag, by its unique slug) matches at
+    # most one row per event.
+    events = filters.apply(Event.objects.upcoming()).for_listing()
     return Paginator(events, PAGE_SIZE).get_page(page_number)
 
 
 def past_page(filters: EventFilters, page_number) -> Page:
-    events = (
-        filters.apply(Event.objects.past()).for_listing().prefetch_related(_published_notes())
-    ).distinct()
+    events = filters.apply(Event.objects.past()).for_listing().prefetch_related(_published_notes())
     return Paginator(events, PAGE_SIZE).get_page(page_number)
 
 
@@ -93,7 +93,7 @@ def related_writeups(tags: list[Tag], *, limit: int = 4):
         .filter(tags__in=tag_ids)
         .annotate(shared_tags=Count("tags", filter=Q(tags__in=tag_ids)))
         .order_by("-shared_tags", "-published_at", "-pk")
-        .prefetch_related("tags")[:limit]
+        .with_tags()[:limit]
     )
 
 
@@ -101,14 +101,16 @@ def event_page(user, slug: str) -> dict:
     event = get_object_or_404(
         Event.objects.visible_to(user)
         .select_related("series")
-        .prefetch_related("tags", "speakers"),
+        .prefetch_related("speakers")
+        .with_tags(),
         slug=slug,
     )
     notes = list(
         EventNote.objects.visible_to(user)
         .filter(event=event)
         .order_by("published_at", "pk")
-        .prefetch_related("speakers", "key_points", "tags")
+        .prefetch_related("speakers", "key_points")
+        .with_tags()
     )
     speakers = list(event.speakers.all())
     if not speakers:
@@ -140,13 +142,11 @@ def note_page(user, slug: str) -> dict:
     note = get_object_or_404(
         EventNote.objects.visible_to(user)
         .select_related("event", "event__series", "author")
+        .with_tags()
         .prefetch_related(
-            "tags",
             "speakers",
             "key_points",
-            Prefetch(
-                "related_writeups", queryset=WriteUp.objects.published().prefetch_related("tags")
-            ),
+            Prefetch("related_writeups", queryset=WriteUp.objects.published().with_tags()),
             Prefetch(
                 "related_notes",
                 queryset=EventNote.objects.published().select_related("event"),
@@ -191,7 +191,8 @@ def series_page(slug: str) -> dict:
     meetings = list(
         series_meetings(series.pk)
         .select_related("series")
-        .prefetch_related("tags", _published_notes())
+        .prefetch_related(_published_notes())
+        .with_tags()
     )
     return {"series": series, "meetings": meetings}
 

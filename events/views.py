@@ -70,7 +70,7 @@ def _calendar_response(body: bytes, filename: str) -> HttpResponse:
 
 def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(
-        Event.objects.published().prefetch_related("tags"), slug=slug, starts_at__isnull=False
+        Event.objects.published().with_tags(), slug=slug, starts_at__isnull=False
     )
     return _calendar_response(calendar.calendar_for([event], name=event.title), f"{slug}.ics")
 
@@ -79,7 +79,7 @@ def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
 @cache_control(public=True, max_age=900)
 def feed_ics(request: HttpRequest) -> HttpResponse:
     # Cancelled events stay in the feed (as CANCELLED) so subscribed calendars update.
-    events = Event.objects.upcoming().prefetch_related("tags")[:500]
+    events = Event.objects.upcoming().with_tags()[:500]
     response = _calendar_response(
         calendar.calendar_for(events, name="Wheelhouse events"), "wheelhouse-events.ics"
     )
@@ -217,7 +217,7 @@ def _note_similar_check(
 @staff_required
 @require_http_methods(["GET", "POST"])
 def note_create(request: HttpRequest, slug: str) -> HttpResponse:
-    event = Event.objects.filter(slug=slug).prefetch_related("tags", "speakers").first()
+    event = Event.objects.filter(slug=slug).prefetch_related("speakers").with_tags().first()
     if event is None:
         if request.method == "POST":
             # Deleted while someone was writing: keep every word and offer to save it with a

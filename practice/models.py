@@ -4,13 +4,12 @@ from datetime import date
 
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 
 from practice.markdown import render_markdown
-from practice.publishing import Publishable, PublishableQuerySet, unique_slug
+from practice.publishing import Publishable, PublishableQuerySet, slug_url, unique_slug
 
 
 class Region(models.TextChoices):
@@ -59,9 +58,24 @@ EVIDENCE_LEVEL_DESCRIPTIONS = {
 }
 
 
+# What a card never shows: the long text, read only on the write-up's own page.
+LISTING_DEFERRED = (
+    "body",
+    "body_html",
+    "context",
+    "what_we_did",
+    "who_for",
+    "outcomes",
+    "lessons",
+    "resources",
+    "sections_html",
+    "review_note",
+)
+
+
 class WriteUpQuerySet(PublishableQuerySet):
     def for_listing(self) -> WriteUpQuerySet:
-        return self.select_related("author").prefetch_related("tags")
+        return self.select_related("author").defer(*LISTING_DEFERRED).with_tags()
 
 
 SECTIONS = [
@@ -155,7 +169,7 @@ class WriteUp(Publishable):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("practice:detail", kwargs={"slug": self.slug})
+        return slug_url("practice:detail", self.slug)
 
     @property
     def shown_date(self) -> date | None:

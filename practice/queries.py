@@ -61,7 +61,10 @@ class WriteUpFilters:
 
 
 def writeup_page(user, filters: WriteUpFilters, page_number) -> Page:
-    writeups = filters.apply(WriteUp.objects.visible_to(user)).for_listing().distinct()
+    # No .distinct() (the paginator would count DISTINCT over every column, the body
+    # included): the one join a filter makes, a tag by its unique slug, matches at most one
+    # row per write-up.
+    writeups = filters.apply(WriteUp.objects.visible_to(user)).for_listing()
     return Paginator(writeups, PAGE_SIZE).get_page(page_number)
 
 

@@ -42,7 +42,7 @@ def writeup_list(request: HttpRequest) -> HttpResponse:
 
 def writeup_detail(request: HttpRequest, slug: str) -> HttpResponse:
     writeup = get_object_or_404(
-        WriteUp.objects.visible_to(request.user).select_related("author").prefetch_related("tags"),
+        WriteUp.objects.visible_to(request.user).select_related("author").with_tags(),
         slug=slug,
     )
     return render(

@@ -27,6 +27,7 @@ def _fast_and_isolated(settings, tmp_path):
     settings.SITE_URL = "https://wheelhouse.example"
     # Off, except where the page cache is the point (tests/config/test_page_cache.py).
     settings.PAGE_CACHE_SECONDS = 0
+    settings.AGGREGATE_CACHE = False
 
 
 def make_writeup(

@@ -4,6 +4,8 @@ from django import forms, template
 from django.conf import settings
 from django.http import QueryDict
 
+from practice.publishing import slug_url
+
 register = template.Library()
 
 
@@ -69,3 +71,9 @@ def nhsuk_widget(field) -> str:
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def tag_url(slug: str) -> str:
+    """The topic page of a tag slug, as {% url 'tag' slug %} without a reverse() per tag."""
+    return slug_url("tag", slug)

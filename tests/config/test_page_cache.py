@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def page_cache(settings, tmp_path):
     """The real default: a file cache, as several worker processes share it."""
     settings.PAGE_CACHE_SECONDS = 600
+    settings.AGGREGATE_CACHE = True
     settings.CACHES = {
         **settings.CACHES,
         "pages": {
