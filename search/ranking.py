@@ -28,7 +28,13 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from search.builder import PLANNER_DEFAULT_SETTINGS, alternative_tsquery, filters_sql
+from search.builder import (
+    PLANNER_DEFAULT_SETTINGS,
+    alternative_tsquery,
+    bucketed,
+    filters_sql,
+    filters_tsquery,
+)
 from search.parser import ParsedQuery
 from search.postings import ALL, ENTRY, LEXEME, POSTING
 from search.results import FAMILY_HEAD_SQL, SearchFilters
@@ -49,6 +55,9 @@ EXTEND_SHARE = 0.5
 # many; then one whose title holds them as a phrase.
 EXACT_TITLE_BONUS = 1e6
 PHRASE_TITLE_BONUS = 1e5
+# Items whose title holds every word typed (those that can earn a title bonus) are found
+# and scored apart when there are at most this many (see _titled).
+TITLED_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -75,9 +84,11 @@ class Plan:
     # Excluded alternatives that postings decide (no word order): an item holding all the
     # lexemes of one is left out.
     excluded: list[tuple[str, ...]] = field(default_factory=list)
-    # The filters as conditions on the ranking index (alias `f`), or None.
+    # The filters as conditions on the ranking index (alias `f`), or None; and as tsquery
+    # text over the filter lexemes.
     filter_sql: str | None = None
     filter_params: list = field(default_factory=list)
+    filter_query: str | None = None
     # What was typed, clause by clause and normalised, with the clause's number (None for
     # stop words, which match nothing and are always "matched"): to recognise a title that
     # is exactly (or holds) the words an item matched.
@@ -203,6 +214,7 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
         excluded=excluded,
         filter_sql=filter_sql,
         filter_params=filter_params,
+        filter_query=filters_tsquery(filters or SearchFilters()),
         typed=[
             (clause_numbers.get(index), normalised(" ".join(clause.typed)))
             for index, clause in enumerate(wanted)
@@ -388,6 +400,53 @@ def _lists_sql(plan: Plan) -> tuple[str, list]:
     return sql, params
 
 
+def _quoted(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _titled_query(plan: Plan) -> str | None:
+    """tsquery text for the items whose title (weight A) holds the words typed of every
+    clause (any of an OR's), what a title bonus needs, and no excluded word; with the
+    filters. None if a clause typed nothing that matches (only synonyms)."""
+    typed: dict[int, list[str]] = {}
+    for alternative in plan.alternatives:
+        if alternative.weight == 1.0:
+            words = " & ".join(f"{_quoted(lexeme)}:A" for lexeme in alternative.lexemes)
+            typed.setdefault(alternative.clause, []).append(f"({words})")
+    if len(typed) < plan.clauses:
+        return None
+    parts = [f"({' | '.join(options)})" for options in typed.values()]
+    parts += [
+        "!(" + " & ".join(_quoted(lexeme) for lexeme in lexemes) + ")" for lexemes in plan.excluded
+    ]
+    if plan.filter_query:
+        parts.append(f"({plan.filter_query})")
+    return " & ".join(parts)
+
+
+def _titled(cursor, plan: Plan) -> list[Ranked] | None:
+    """Every match whose title holds the words typed, scored (at most TITLED_CAP; None past
+    that). An item of these can earn a title bonus that its impacts do not show, so the
+    threshold algorithm's bound for unread items (which leaves the bonus out) holds only
+    for the others: these are scored apart, and none is missed."""
+    query = _titled_query(plan)
+    if query is None:
+        return None
+    where = f"e.vector @@ %s::tsquery AND {plan.required_sql}"
+    matches, params = bucketed("e.id", where, [query, *plan.required_params])
+    cursor.execute(f"SELECT id FROM ({matches}) t LIMIT %s", [*params, TITLED_CAP + 1])
+    ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) > TITLED_CAP:
+        return None
+    return [r for r in rank_ids(cursor, plan, ids) if r.matched == plan.clauses]
+
+
+def _merged(ranked: list[Ranked], titled: list[Ranked]) -> list[Ranked]:
+    by_id = {r.entry_id: r for r in ranked}
+    by_id.update((r.entry_id, r) for r in titled)
+    return sorted(by_id.values(), key=_order, reverse=True)
+
+
 def top(cursor, plan: Plan, k: int, *, all_clauses: bool) -> tuple[list[Ranked], int]:
     """The k best items over every match, and how many rounds it took.
 
@@ -403,6 +462,8 @@ def top(cursor, plan: Plan, k: int, *, all_clauses: bool) -> tuple[list[Ranked],
         return not all_clauses or item.matched == plan.clauses
 
     lists, list_params = _lists_sql(plan)
+    # With every clause to match, the items a title bonus could lift come first, scored.
+    titled = _titled(cursor, plan) if all_clauses else None
     first = max(FIRST_DEPTH, 2 * k)
     rounds = 0
     depth: dict[str, int] = {}  # postings read of each list
@@ -480,6 +541,8 @@ def top(cursor, plan: Plan, k: int, *, all_clauses: bool) -> tuple[list[Ranked],
                 hopes[row[0]] = scored if scored is not None and keep(scored) else None
         hopeful = sorted((r for r in hopes.values() if r), key=_order, reverse=True)
         ranked = _verified(cursor, plan, rows, hopeful, k, keep, known, final)
+        if titled:
+            ranked = _merged(ranked, titled)
         bound_matched, bound_score = _unseen_bound(plan, floors)
         if all_clauses and bound_matched < plan.clauses:
             return ranked[:k], rounds  # no unread item can match every clause
