@@ -209,7 +209,7 @@ def load(n_items: int, n_notes: int) -> None:
     columns = (
         "title, slug, summary, body, body_html, context, what_we_did, who_for, outcomes, "
         "lessons, resources, sections_html, evidence_level, organisation, region, contact, "
-        "status, published_at, created_at, updated_at, review_note"
+        "status, published_at, created_at, updated_at, review_note, is_excerpt"
     )
     with raw.copy(f"COPY practice_writeup ({columns}) FROM STDIN") as copy:
         for n in range(1, n_items + 1):
@@ -227,7 +227,7 @@ def load(n_items: int, n_notes: int) -> None:
                     json.dumps({"context": f"<p>{escape(context)}</p>",
                                 "outcomes": f"<p>{escape(outcomes)}</p>"}),
                     rng.randint(1, 5), rng.choice(ORGANISATIONS), rng.choice(REGIONS), "",
-                    "published", date, date, date, "",
+                    "published", date, date, date, "", False,
                 )
             )  # fmt: skip
     with raw.copy("COPY taggit_taggeditem (content_type_id, object_id, tag_id) FROM STDIN") as copy:

@@ -58,21 +58,6 @@ EVIDENCE_LEVEL_DESCRIPTIONS = {
 }
 
 
-# What a card never shows: the long text, read only on the write-up's own page.
-LISTING_DEFERRED = (
-    "body",
-    "body_html",
-    "context",
-    "what_we_did",
-    "who_for",
-    "outcomes",
-    "lessons",
-    "resources",
-    "sections_html",
-    "review_note",
-)
-
-
 class WriteUpQuerySet(PublishableQuerySet):
     def for_listing(self) -> WriteUpQuerySet:
         return self.select_related("author").defer(*LISTING_DEFERRED).with_tags()
@@ -86,6 +71,15 @@ SECTIONS = [
     ("lessons", "Lessons and advice for others"),
     ("resources", "Cost and resources"),
 ]
+
+# What a card never shows: the long text, read only on the write-up's own page.
+LISTING_DEFERRED = (
+    "body",
+    "body_html",
+    *(name for name, _ in SECTIONS),
+    "sections_html",
+    "review_note",
+)
 
 
 class WriteUp(Publishable):

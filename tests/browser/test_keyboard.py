@@ -18,6 +18,13 @@ def editor_page(page):
     return page
 
 
+def _form(path: str) -> str:
+    """The form's path; "note" is the new-note form of an event made for it."""
+    if path == "note":
+        return f"/events/{make_event(title='Carers forum').slug}/notes/new/"
+    return path
+
+
 def tab_until(page, name: str, *, key: str = "Tab", limit: int = 40) -> None:
     for _ in range(limit):
         label = "(document.activeElement.textContent.trim() || document.activeElement.value || '')"
@@ -40,9 +47,7 @@ def tab_until(page, name: str, *, key: str = "Tab", limit: int = 40) -> None:
 )
 def test_tab_leaves_the_markdown_editor_and_reaches_publish(editor_page, path):
     page = editor_page
-    if path == "note":
-        path = f"/events/{make_event(title='Carers forum').slug}/notes/new/"
-    page.goto(path)
+    page.goto(_form(path))
     editor = page.locator("textarea.markdownx-editor").first
     editor.click()
     editor.press_sequentially("First line")
@@ -66,9 +71,7 @@ def test_tab_leaves_the_markdown_editor_and_reaches_publish(editor_page, path):
 def test_a_staff_author_goes_from_the_first_field_to_publish_by_keyboard(editor_page, path):
     """From the first field, Tab alone visits every field in order and reaches Publish."""
     page = editor_page
-    if path == "note":
-        path = f"/events/{make_event(title='Carers forum').slug}/notes/new/"
-    page.goto(path)
+    page.goto(_form(path))
     first = page.locator("main form input:visible, main form textarea:visible").first
     first.focus()
     page.keyboard.press("Control+A")
