@@ -137,6 +137,22 @@ class PlainTextMixin:
             model_field = _model_field(model, name)
             apply_text_rules(field, one_line=is_one_line(field, model_field))
             _name_the_empty_choice(field)
+            _say_what_is_missing(field, name)
+
+
+def _say_what_is_missing(field: forms.Field, name: str) -> None:
+    """A required field left empty says what to give ("Enter a title", "Choose an
+    evidence level"), not Django's "This field is required."."""
+    if not field.required or field.error_messages.get("required") != _DJANGO_REQUIRED:
+        return
+    label = str(field.label or name.replace("_", " ")).strip().rstrip(":")
+    label = label[0].lower() + label[1:] if label[1:2].islower() else label
+    article = "an" if label[:1].lower() in "aeiou" else "a"
+    verb = "Choose" if isinstance(field, forms.ChoiceField) else "Enter"
+    field.error_messages = {**field.error_messages, "required": f"{verb} {article} {label}."}
+
+
+_DJANGO_REQUIRED = forms.Field.default_error_messages["required"]
 
 
 def _name_the_empty_choice(field: forms.Field) -> None:

@@ -31,7 +31,6 @@ from functools import cached_property, lru_cache
 from search.builder import (
     PLANNER_DEFAULT_SETTINGS,
     alternative_tsquery,
-    bucketed,
     filters_sql,
     filters_tsquery,
 )
@@ -57,7 +56,7 @@ EXACT_TITLE_BONUS = 1e6
 PHRASE_TITLE_BONUS = 1e5
 # Items whose title holds every word typed (those that can earn a title bonus) are found
 # and scored apart when there are at most this many (see _titled).
-TITLED_CAP = 1000
+TITLED_CAP = 300
 
 
 @dataclass(frozen=True)
@@ -404,37 +403,51 @@ def _quoted(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+# The expression of the title's own word index (migration search 0006): a query must use
+# it as written to read that index.
+TITLE_WORDS = "to_tsvector('english'::regconfig, {alias}.title)"
+
+
 def _titled_query(plan: Plan) -> str | None:
-    """tsquery text for the items whose title (weight A) holds the words typed of every
-    clause (any of an OR's), what a title bonus needs, and no excluded word; with the
-    filters. None if a clause typed nothing that matches (only synonyms)."""
+    """tsquery text over a title's own words for the items whose title holds the words
+    typed of every clause (any of an OR's): what a title bonus needs. None if a clause typed
+    nothing that matches (only synonyms)."""
     typed: dict[int, list[str]] = {}
     for alternative in plan.alternatives:
         if alternative.weight == 1.0:
-            words = " & ".join(f"{_quoted(lexeme)}:A" for lexeme in alternative.lexemes)
+            words = " & ".join(_quoted(lexeme) for lexeme in alternative.lexemes)
             typed.setdefault(alternative.clause, []).append(f"({words})")
     if len(typed) < plan.clauses:
         return None
-    parts = [f"({' | '.join(options)})" for options in typed.values()]
-    parts += [
-        "!(" + " & ".join(_quoted(lexeme) for lexeme in lexemes) + ")" for lexemes in plan.excluded
-    ]
-    if plan.filter_query:
-        parts.append(f"({plan.filter_query})")
-    return " & ".join(parts)
+    return " & ".join(f"({' | '.join(options)})" for options in typed.values())
 
 
 def _titled(cursor, plan: Plan) -> list[Ranked] | None:
     """Every match whose title holds the words typed, scored (at most TITLED_CAP; None past
     that). An item of these can earn a title bonus that its impacts do not show, so the
     threshold algorithm's bound for unread items (which leaves the bonus out) holds only
-    for the others: these are scored apart, and none is missed."""
+    for the others: these are scored apart, and none is missed. Read from the titles' own
+    word index, with the filters and exclusions checked as the lists check them."""
     query = _titled_query(plan)
     if query is None:
         return None
-    where = f"e.vector @@ %s::tsquery AND {plan.required_sql}"
-    matches, params = bucketed("e.id", where, [query, *plan.required_params])
-    cursor.execute(f"SELECT id FROM ({matches}) t LIMIT %s", [*params, TITLED_CAP + 1])
+    conditions, params = [f"{TITLE_WORDS.format(alias='f')} @@ %s::tsquery"], [query]
+    if plan.filter_sql:
+        conditions.append(plan.filter_sql)
+        params += plan.filter_params
+    for lexemes in plan.excluded:
+        conditions.append(
+            f"(SELECT count(*) FROM {POSTING} z WHERE z.entry_id = f.id "
+            "AND z.lexeme = ANY(%s)) < %s"
+        )
+        params += [list(lexemes), len(lexemes)]
+    if plan.required_sql != "TRUE":
+        conditions.append(f"(SELECT {plan.required_sql} FROM {ENTRY} e WHERE e.id = f.id)")
+        params += plan.required_params
+    cursor.execute(
+        f"SELECT f.id FROM {ENTRY} f WHERE {' AND '.join(conditions)} LIMIT %s",
+        [*params, TITLED_CAP + 1],
+    )
     ids = [row[0] for row in cursor.fetchall()]
     if len(ids) > TITLED_CAP:
         return None

@@ -186,7 +186,7 @@ def test_related_links_must_point_at_published_pages(staff_client):
         ({"booking_url": "htp//not a link"}, "Enter a full web address starting with https://"),
         ({"booking_url": "javascript:alert(1)"}, "Enter a full web address starting with"),
         ({"starts_at": "", "ends_at": "2031-06-03T09:00"}, "Enter when the event starts"),
-        ({"title": "   "}, "This field is required."),
+        ({"title": "   "}, "Enter a title."),
     ],
 )
 def test_bad_event_input_is_explained_and_nothing_typed_is_lost(staff_client, overrides, message):

@@ -68,9 +68,11 @@ def test_unpublishing_takes_a_writeup_off_the_public_site(staff_client):
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"title": ""}, "title", "This field is required."),
-        ({"title": "   "}, "title", "This field is required."),
+        ({"title": ""}, "title", "Enter a title."),
+        ({"title": "   "}, "title", "Enter a title."),
         ({"title": "!!! ???"}, "title", "Enter a title made of words."),
+        ({"summary": ""}, "summary", "Enter a summary."),
+        ({"evidence_level": ""}, "evidence_level", "Choose an evidence level."),
         ({"summary": "x" * 301}, "summary", "at most 300 characters"),
         ({"tags": "carers, <script>alert(1)</script>"}, "tags", "is not a usable tag"),
         ({"tags": "carers, $$$, ###"}, "tags", "is not a usable tag"),
