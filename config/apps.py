@@ -8,6 +8,8 @@ class WheelhouseConfig(AppConfig):
     verbose_name = "Wheelhouse"
 
     def ready(self) -> None:
-        from config import pagecache
+        from config import pagecache, roles
+        from search import registry
 
         pagecache.connect()
+        registry.set_editor_check(roles.is_editor)

@@ -1,5 +1,8 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from config import roles
 
 
 def site(request: HttpRequest) -> dict:
@@ -9,4 +12,14 @@ def site(request: HttpRequest) -> dict:
         "SITE_NAME": settings.SITE_NAME,
         "SITE_URL": settings.SITE_URL,
         "CONTACT_EMAIL": settings.CONTACT_EMAIL,
+    }
+
+
+def permissions(request: HttpRequest) -> dict:
+    """What the signed-in person's roles let them do (config/roles.py), for links and
+    buttons; the views check again. Read only if a template asks."""
+    user = request.user
+    return {
+        "can_write": SimpleLazyObject(lambda: roles.can_write(user)),
+        "is_editor": SimpleLazyObject(lambda: roles.is_editor(user)),
     }

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.generic import TemplateView
 from taggit.models import Tag
 
-from config import trust
+from config import roles, trust
 from events import queries as events_queries
 from practice import queries
 from practice.models import WriteUp
@@ -32,7 +32,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = queries.writeup_page(request.user, filters, request.GET.get("page"))
     tagged_events = events_queries.tagged(tag)
     nothing_public = not (page.object_list or tagged_events["events"] or tagged_events["notes"])
-    if nothing_public and page.number == 1 and not request.user.is_staff:
+    if nothing_public and page.number == 1 and not roles.is_editor(request.user):
         # A tag used only by drafts must not reveal that the drafts exist.
         raise Http404("No published write-ups use this tag.")
     return render(

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from taggit.models import Tag
 
+from config import roles
 from events.models import Event, EventNote, Series, Status
 from practice.models import WriteUp
 from practice.queries import PAGE_SIZE
@@ -74,7 +75,7 @@ def past_page(filters: EventFilters, page_number) -> Page:
 
 def staff_drafts(user) -> dict | None:
     """Drafts for staff to finish; nobody else learns that they exist."""
-    if not (user.is_authenticated and user.is_staff):
+    if not roles.is_editor(user):
         return None
     return {
         "events": list(Event.objects.exclude(status=Status.PUBLISHED).order_by("-updated_at")[:20]),

@@ -9,6 +9,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
 from taggit.models import Tag
 
+from config import roles
 from events import calendar, queries, services
 from events.forms import (
     EventForm,
@@ -18,7 +19,7 @@ from events.forms import (
 )
 from events.models import Event, EventNote, Status
 from practice.models import Region
-from practice.permissions import staff_required
+from practice.permissions import editable_or_404, writer_required
 from search.similar import similar_items, similar_text
 
 
@@ -57,7 +58,7 @@ def note_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def series_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = queries.series_page(slug)
-    if not context["meetings"] and not request.user.is_staff:
+    if not context["meetings"] and not roles.is_editor(request.user):
         raise Http404("This series has no published meetings.")
     return render(request, "events/series_detail.html", context)
 
@@ -91,10 +92,14 @@ def feed_ics(request: HttpRequest) -> HttpResponse:
 
 
 def _apply_action(request: HttpRequest, item: Event | EventNote) -> None:
+    """Publish or go back to draft, as asked; only editors publish (a contributor's item
+    stays a draft, whatever the POST says)."""
+    if item.author_id is None:
+        item.author = request.user
     action = request.POST.get("action")
-    if action == "publish":
+    if action == "publish" and roles.is_editor(request.user):
         item.publish()
-    elif action == "draft":
+    elif action == "draft" or not roles.is_editor(request.user):
         item.unpublish()
 
 
@@ -103,7 +108,12 @@ def _saved_message(request: HttpRequest, item: Event | EventNote, what: str) -> 
         request,
         f"{what} published: it is now on the site."
         if item.status == Status.PUBLISHED
-        else f"{what} saved as a draft. Only staff can see it.",
+        else f"{what} saved as a draft. "
+        + (
+            "Only staff can see it."
+            if roles.is_editor(request.user)
+            else "An editor publishes it; until then only you and editors can see it."
+        ),
     )
 
 
@@ -121,7 +131,7 @@ def _save_event_form(request: HttpRequest, form: EventForm) -> Event:
     return event
 
 
-@staff_required
+@writer_required
 @require_http_methods(["GET", "POST"])
 def event_create(request: HttpRequest) -> HttpResponse:
     form = EventForm(request.POST or None)
@@ -132,10 +142,10 @@ def event_create(request: HttpRequest) -> HttpResponse:
     return render(request, "events/event_form.html", {"form": form, "event": None})
 
 
-@staff_required
+@writer_required
 @require_http_methods(["GET", "POST"])
 def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    event = get_object_or_404(Event.objects.select_related("series"), slug=slug)
+    event = editable_or_404(request.user, Event.objects.select_related("series"), slug=slug)
     form = EventForm(request.POST or None, instance=event)
     if request.method == "POST" and form.is_valid():
         event = _save_event_form(request, form)
@@ -214,10 +224,16 @@ def _note_similar_check(
     )
 
 
-@staff_required
+@writer_required
 @require_http_methods(["GET", "POST"])
 def note_create(request: HttpRequest, slug: str) -> HttpResponse:
-    event = Event.objects.filter(slug=slug).prefetch_related("speakers").with_tags().first()
+    event = (
+        Event.objects.visible_to(request.user)
+        .filter(slug=slug)
+        .prefetch_related("speakers")
+        .with_tags()
+        .first()
+    )
     if event is None:
         if request.method == "POST":
             # Deleted while someone was writing: keep every word and offer to save it with a
@@ -246,10 +262,10 @@ def note_create(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@staff_required
+@writer_required
 @require_http_methods(["GET", "POST"])
 def note_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    note = get_object_or_404(EventNote.objects.select_related("event"), slug=slug)
+    note = editable_or_404(request.user, EventNote.objects.select_related("event"), slug=slug)
     form, speakers = _note_forms(request, note=note, event=note.event)
     if request.POST.get("action") == "similar":
         return _note_similar_check(request, form, speakers, event=note.event, note=note)
@@ -297,7 +313,7 @@ def _meeting_form(request: HttpRequest, *, keep_note_only: bool = False) -> Http
     )
 
 
-@staff_required
+@writer_required
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: HttpRequest) -> HttpResponse:
     return _meeting_form(request)

@@ -48,9 +48,16 @@ class PublishableQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED, published_at__isnull=False)
 
     def visible_to(self, user):
-        """Staff see everything; everyone else only what is published."""
-        if user.is_authenticated and user.is_staff:
+        """Editors see everything; contributors what is published and their own; everyone
+        else only what is published."""
+        from config import roles
+
+        if roles.is_editor(user):
             return self.all()
+        if roles.can_write(user):
+            return self.filter(
+                Q(status=Status.PUBLISHED, published_at__isnull=False) | Q(author=user)
+            )
         return self.published()
 
 

@@ -19,13 +19,13 @@ from django.views.decorators.http import require_POST
 from PIL import Image, UnidentifiedImageError
 
 from practice.markdown import render_markdown
-from practice.permissions import staff_required
+from practice.permissions import writer_required
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 MAX_PIXELS = 40_000_000
 
 
-@staff_required
+@writer_required
 @require_POST
 def markdown_preview(request: HttpRequest) -> HttpResponse:
     return HttpResponse(render_markdown(request.POST.get("content", "")[:200_000]))
@@ -35,7 +35,7 @@ def _error(message: str) -> JsonResponse:
     return JsonResponse({"image_code": message}, status=400)
 
 
-@staff_required
+@writer_required
 @require_POST
 def image_upload(request: HttpRequest) -> JsonResponse:
     upload = request.FILES.get("image")

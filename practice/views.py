@@ -7,10 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 from taggit.models import Tag
 
+from config import roles
 from practice import queries
 from practice.forms import WriteUpForm
 from practice.models import EVIDENCE_LEVEL_DESCRIPTIONS, EvidenceLevel, Region, WriteUp
-from practice.permissions import staff_required
+from practice.permissions import editable_or_404, writer_required
 from search import registry
 from search.similar import similar_items, similar_text
 
@@ -65,14 +66,20 @@ def _save_writeup(request: HttpRequest, form: WriteUpForm) -> WriteUp:
     if writeup.author_id is None:
         writeup.author = request.user
     action = request.POST.get("action")
-    if action == WriteUpForm.ACTION_PUBLISH:
+    if action == WriteUpForm.ACTION_PUBLISH and roles.is_editor(request.user):
         writeup.publish()
-    elif action == WriteUpForm.ACTION_DRAFT:
+    elif action == WriteUpForm.ACTION_DRAFT or not roles.is_editor(request.user):
         writeup.unpublish()
     with transaction.atomic():
         writeup.save()
         form.save_m2m()
     return writeup
+
+
+def _draft_message(user) -> str:
+    if roles.is_editor(user):
+        return "Saved as a draft. Only staff can see it."
+    return "Saved as a draft. An editor publishes it; until then only you and editors can see it."
 
 
 def _similar_work_check(request: HttpRequest, writeup: WriteUp | None) -> HttpResponse:
@@ -93,7 +100,7 @@ def _similar_work_check(request: HttpRequest, writeup: WriteUp | None) -> HttpRe
     )
 
 
-@staff_required
+@writer_required
 @require_http_methods(["GET", "POST"])
 def writeup_create(request: HttpRequest) -> HttpResponse:
     if request.POST.get("action") == "similar":
@@ -105,16 +112,16 @@ def writeup_create(request: HttpRequest) -> HttpResponse:
             request,
             "Published: it is now on the site."
             if writeup.is_published
-            else "Saved as a draft. Only staff can see it.",
+            else _draft_message(request.user),
         )
         return redirect(writeup)
     return render(request, "practice/writeup_form.html", {"form": form, "writeup": None})
 
 
-@staff_required
+@writer_required
 @require_http_methods(["GET", "POST"])
 def writeup_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    writeup = get_object_or_404(WriteUp, slug=slug)
+    writeup = editable_or_404(request.user, WriteUp.objects.all(), slug=slug)
     if request.POST.get("action") == "similar":
         return _similar_work_check(request, writeup)
     form = WriteUpForm(request.POST or None, instance=writeup)
@@ -122,7 +129,7 @@ def writeup_edit(request: HttpRequest, slug: str) -> HttpResponse:
         writeup = _save_writeup(request, form)
         messages.success(
             request,
-            "Changes published." if writeup.is_published else "Draft saved. Only staff can see it.",
+            "Changes published." if writeup.is_published else _draft_message(request.user),
         )
         return redirect(writeup)
     return render(request, "practice/writeup_form.html", {"form": form, "writeup": writeup})

@@ -128,3 +128,16 @@ def type_for(instance_or_model: models.Model | type[models.Model]) -> SearchType
 
 def type_for_kind(kind: str) -> SearchType | None:
     return _by_kind.get(kind)
+
+
+# Who counts as an editor (the search gaps page is theirs): the project's roles say, set at
+# start-up (config/apps.py); staff until then.
+_is_editor = [lambda user: user.is_staff]
+
+
+def set_editor_check(check) -> None:
+    _is_editor[0] = check
+
+
+def is_editor(user) -> bool:
+    return _is_editor[0](user)

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from search import registry
 from search.forms import SearchForm
 from search.gaps import search_gaps
 from search.parser import MAX_QUERY_LENGTH
@@ -69,6 +70,6 @@ def similar(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def gaps(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_staff:
-        raise PermissionDenied("Only staff can see search gaps.")
+    if not registry.is_editor(request.user):
+        raise PermissionDenied("Only editors can see search gaps.")
     return render(request, "search/gaps.html", {"gaps": search_gaps()})

@@ -12,7 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from practice.permissions import staff_required
+from practice.permissions import editor_required
 from stakeholders import queries, services
 from stakeholders.digest.content import digest_preview
 from stakeholders.forms import AntiBot, LinkRequestForm, PreferencesForm, SignupForm
@@ -229,7 +229,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 # --- Staff ------------------------------------------------------------------------------
 
 
-@staff_required
+@editor_required
 def staff_dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -254,7 +254,7 @@ def _preview_subscriber(request: HttpRequest) -> tuple[str, Subscriber | None]:
     return email, subscriber
 
 
-@staff_required
+@editor_required
 def staff_preview(request: HttpRequest) -> HttpResponse:
     email, subscriber = _preview_subscriber(request)
     content = message = None
@@ -276,7 +276,7 @@ PREVIEW_POLICY = (
 )
 
 
-@staff_required
+@editor_required
 @xframe_options_sameorigin
 def staff_preview_html(request: HttpRequest) -> HttpResponse:
     _email, subscriber = _preview_subscriber(request)
@@ -295,7 +295,7 @@ class _Echo:
         return value
 
 
-@staff_required
+@editor_required
 def staff_export(request: HttpRequest) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
     header = ["email", "name", "organisation", "role", "topics", "region", "status", "paused"]

@@ -4,6 +4,7 @@ from django import forms, template
 from django.conf import settings
 from django.http import QueryDict
 
+from config import roles
 from practice.publishing import slug_url
 
 register = template.Library()
@@ -77,3 +78,9 @@ def nhsuk_widget(field) -> str:
 def tag_url(slug: str) -> str:
     """The topic page of a tag slug, as {% url 'tag' slug %} without a reverse() per tag."""
     return slug_url("tag", slug)
+
+
+@register.filter
+def editable_by(item, user) -> bool:
+    """Whether `user` may edit `item` (config/roles.py): for edit links; the view checks."""
+    return roles.can_edit(user, item)
