@@ -369,6 +369,19 @@ def rank_ids(cursor, plan: Plan, entry_ids: list[int]) -> list[Ranked]:
     return _verified(cursor, plan, rows, hopeful, len(hopeful), lambda r: True)
 
 
+def _no_excluded_word(plan: Plan, entry_id: str) -> tuple[list[str], list]:
+    """Conditions that the entry `entry_id` (SQL) holds no excluded alternative, probed on
+    the postings' key, and their parameters."""
+    conditions, params = [], []
+    for lexemes in plan.excluded:
+        conditions.append(
+            f"(SELECT count(*) FROM {POSTING} z "
+            f"WHERE z.entry_id = {entry_id} AND z.lexeme = ANY(%s)) < %s"
+        )
+        params += [list(lexemes), len(lexemes)]
+    return conditions, params
+
+
 def _lists_sql(plan: Plan) -> tuple[str, list]:
     """Each open list's next stretch in impact order, as (lexeme, entry_id, impact): only
     postings of items that pass the filters (checked on the ranking index) and hold no
@@ -383,12 +396,9 @@ def _lists_sql(plan: Plan) -> tuple[str, list]:
             f"{plan.filter_sql}) = 1"
         )
         params += plan.filter_params
-    for lexemes in plan.excluded:
-        conditions.append(
-            f" AND (SELECT count(*) FROM {POSTING} z "
-            "WHERE z.entry_id = x.entry_id AND z.lexeme = ANY(%s)) < %s"
-        )
-        params += [list(lexemes), len(lexemes)]
+    excluded, excluded_params = _no_excluded_word(plan, "x.entry_id")
+    conditions += [f" AND {condition}" for condition in excluded]
+    params += excluded_params
     sql = (
         "SELECT q.lexeme, p.entry_id, p.impact "
         "FROM unnest(%s::text[], %s::int[], %s::int[]) q(lexeme, skip, take) "
@@ -435,12 +445,9 @@ def _titled(cursor, plan: Plan) -> list[Ranked] | None:
     if plan.filter_sql:
         conditions.append(plan.filter_sql)
         params += plan.filter_params
-    for lexemes in plan.excluded:
-        conditions.append(
-            f"(SELECT count(*) FROM {POSTING} z WHERE z.entry_id = f.id "
-            "AND z.lexeme = ANY(%s)) < %s"
-        )
-        params += [list(lexemes), len(lexemes)]
+    excluded, excluded_params = _no_excluded_word(plan, "f.id")
+    conditions += excluded
+    params += excluded_params
     if plan.required_sql != "TRUE":
         conditions.append(f"(SELECT {plan.required_sql} FROM {ENTRY} e WHERE e.id = f.id)")
         params += plan.required_params
