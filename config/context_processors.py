@@ -22,4 +22,13 @@ def permissions(request: HttpRequest) -> dict:
     return {
         "can_write": SimpleLazyObject(lambda: roles.can_write(user)),
         "is_editor": SimpleLazyObject(lambda: roles.is_editor(user)),
+        "in_review": SimpleLazyObject(lambda: _in_review(user)),
     }
+
+
+def _in_review(user) -> int:
+    if not roles.is_editor(user):
+        return 0
+    from config.views import in_review_counts
+
+    return in_review_counts()

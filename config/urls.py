@@ -25,6 +25,8 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("events/", include("events.urls")),
     path("tags/<slug:slug>/", views.tag_detail, name="tag"),
+    path("review/", views.review_queue, name="review"),
+    path("review/changes/", views.request_changes, name="request_changes"),
     path("updates/", include("stakeholders.urls")),
     path(
         "sign-in/",

@@ -3,15 +3,21 @@ read, so that practice/ never imports events/ (events/ may use practice/, not th
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 from taggit.models import Tag
 
 from config import roles, trust
 from events import queries as events_queries
-from practice import queries
+from events.models import Event, EventNote
+from practice import queries, workflow
 from practice.models import WriteUp
+from practice.permissions import editor_required
+from practice.publishing import Status
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -61,3 +67,61 @@ class AccessibilityView(TemplateView):
 
 class ContactView(TemplateView):
     template_name = "pages/contact.html"
+
+
+# --- Review -----------------------------------------------------------------------------
+# Editors' queue of submissions, every content type together (practice/workflow.py).
+
+REVIEWABLE = {"writeup": WriteUp, "event": Event, "note": EventNote}
+MAX_REVIEW_COMMENT = 2_000
+
+
+def in_review_counts() -> int:
+    """How many submissions wait, for the editors' header: one query for every type."""
+    counts = " + ".join(
+        f"(SELECT count(*) FROM {model._meta.db_table} WHERE status = %s)"  # noqa: S608
+        for model in REVIEWABLE.values()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {counts}", [Status.IN_REVIEW] * len(REVIEWABLE))
+        return cursor.fetchone()[0]
+
+
+@editor_required
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    queue = [
+        (kind, item)
+        for kind, model in REVIEWABLE.items()
+        for item in model.objects.filter(status=Status.IN_REVIEW)
+        .select_related("author")
+        .order_by("updated_at")
+    ]
+    queue.sort(key=lambda pair: pair[1].updated_at)
+    return render(request, "review/queue.html", {"queue": queue, "max_comment": MAX_REVIEW_COMMENT})
+
+
+@editor_required
+@require_POST
+def request_changes(request: HttpRequest) -> HttpResponse:
+    """Send a submission back to its author with comments; once, however many editors
+    press at once."""
+    model = REVIEWABLE.get(request.POST.get("kind", ""))
+    pk = request.POST.get("pk", "")
+    comment = request.POST.get("comment", "").strip()
+    if model is None or not pk.isdigit():
+        raise Http404("No such submission.")
+    if not comment or len(comment) > MAX_REVIEW_COMMENT:
+        messages.error(
+            request,
+            "Say what needs to change, in at most "
+            f"{MAX_REVIEW_COMMENT:,} characters: nothing was sent.",
+        )
+        return redirect("review")
+    try:
+        item = workflow.request_changes(model, int(pk), request.user, comment)
+    except workflow.NotInReview:
+        messages.info(request, "That submission is no longer in review: someone got there first.")
+        return redirect("review")
+    messages.success(request, f"Sent “{item.title}” back to its author with your comments.")
+    return redirect("review")

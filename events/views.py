@@ -18,6 +18,7 @@ from events.forms import (
     speaker_initial,
 )
 from events.models import Event, EventNote, Status
+from practice import workflow
 from practice.models import Region
 from practice.permissions import editable_or_404, writer_required
 from search.similar import similar_items, similar_text
@@ -96,11 +97,7 @@ def _apply_action(request: HttpRequest, item: Event | EventNote) -> None:
     stays a draft, whatever the POST says)."""
     if item.author_id is None:
         item.author = request.user
-    action = request.POST.get("action")
-    if action == "publish" and roles.is_editor(request.user):
-        item.publish()
-    elif action == "draft" or not roles.is_editor(request.user):
-        item.unpublish()
+    workflow.apply_action(request.user, item, request.POST.get("action"))
 
 
 def _saved_message(request: HttpRequest, item: Event | EventNote, what: str) -> None:
@@ -108,11 +105,13 @@ def _saved_message(request: HttpRequest, item: Event | EventNote, what: str) -> 
         request,
         f"{what} published: it is now on the site."
         if item.status == Status.PUBLISHED
+        else f"{what} sent for review: an editor will publish them or send them back."
+        if item.status == Status.IN_REVIEW
         else f"{what} saved as a draft. "
         + (
             "Only staff can see it."
             if roles.is_editor(request.user)
-            else "An editor publishes it; until then only you and editors can see it."
+            else "Only you and editors can see it."
         ),
     )
 

@@ -18,6 +18,10 @@ class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
     HELD = "held", "Held for review"
+    # The review workflow (practice/workflow.py): a contributor submits, an editor publishes
+    # or sends it back with comments.
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes", "Changes requested"
 
 
 class PublishableQuerySet(models.QuerySet):
@@ -137,7 +141,19 @@ class Publishable(models.Model):
     def save(self, *args, **kwargs) -> None:
         if self.status == Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        before = getattr(self, "_saved_status", "")
         super().save(*args, **kwargs)
+        if self.status != before:
+            from practice.workflow import record
+
+            record(self, before or "", self.status)
+            self._saved_status = self.status
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._saved_status = instance.__dict__.get("status")
+        return instance
 
     @property
     def is_published(self) -> bool:

@@ -8,10 +8,11 @@ from django.views.decorators.http import require_http_methods
 from taggit.models import Tag
 
 from config import roles
-from practice import queries
+from practice import queries, workflow
 from practice.forms import WriteUpForm
 from practice.models import EVIDENCE_LEVEL_DESCRIPTIONS, EvidenceLevel, Region, WriteUp
 from practice.permissions import editable_or_404, writer_required
+from practice.publishing import Status
 from search import registry
 from search.similar import similar_items, similar_text
 
@@ -65,21 +66,19 @@ def _save_writeup(request: HttpRequest, form: WriteUpForm) -> WriteUp:
     writeup = form.save(commit=False)
     if writeup.author_id is None:
         writeup.author = request.user
-    action = request.POST.get("action")
-    if action == WriteUpForm.ACTION_PUBLISH and roles.is_editor(request.user):
-        writeup.publish()
-    elif action == WriteUpForm.ACTION_DRAFT or not roles.is_editor(request.user):
-        writeup.unpublish()
+    workflow.apply_action(request.user, writeup, request.POST.get("action"))
     with transaction.atomic():
         writeup.save()
         form.save_m2m()
     return writeup
 
 
-def _draft_message(user) -> str:
+def _draft_message(user, item=None) -> str:
+    if item is not None and item.status == Status.IN_REVIEW:
+        return "Sent for review: an editor will publish it or send it back with comments."
     if roles.is_editor(user):
         return "Saved as a draft. Only staff can see it."
-    return "Saved as a draft. An editor publishes it; until then only you and editors can see it."
+    return "Saved as a draft. Only you and editors can see it; submit it for review when ready."
 
 
 def _similar_work_check(request: HttpRequest, writeup: WriteUp | None) -> HttpResponse:
@@ -112,7 +111,7 @@ def writeup_create(request: HttpRequest) -> HttpResponse:
             request,
             "Published: it is now on the site."
             if writeup.is_published
-            else _draft_message(request.user),
+            else _draft_message(request.user, writeup),
         )
         return redirect(writeup)
     return render(request, "practice/writeup_form.html", {"form": form, "writeup": None})
@@ -129,7 +128,7 @@ def writeup_edit(request: HttpRequest, slug: str) -> HttpResponse:
         writeup = _save_writeup(request, form)
         messages.success(
             request,
-            "Changes published." if writeup.is_published else _draft_message(request.user),
+            "Changes published." if writeup.is_published else _draft_message(request.user, writeup),
         )
         return redirect(writeup)
     return render(request, "practice/writeup_form.html", {"form": form, "writeup": writeup})

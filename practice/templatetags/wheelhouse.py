@@ -84,3 +84,11 @@ def tag_url(slug: str) -> str:
 def editable_by(item, user) -> bool:
     """Whether `user` may edit `item` (config/roles.py): for edit links; the view checks."""
     return roles.can_edit(user, item)
+
+
+@register.filter
+def review_comment(item) -> str:
+    """The editor's comments when they last sent `item` back for changes."""
+    from practice.workflow import last_comment
+
+    return last_comment(item)

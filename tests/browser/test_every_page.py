@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from events.models import Series
 from practice.models import Region
+from practice.publishing import Status
 from search.models import SearchLog
 from stakeholders.tokens import Purpose, make_token
 from tests.browser.conftest import assert_accessible, sign_in
@@ -80,6 +81,7 @@ def _content() -> dict[str, str]:
 
 def _staff_pages(paths: dict[str, str]) -> dict[str, str]:
     SearchLog.objects.create(query="zebra crossings", result_count=0, duration_ms=3)
+    make_writeup(title="Waiting for an editor", status=Status.IN_REVIEW)
     event = paths["event, past with notes"]
     note = paths["event note"]
     return {
@@ -91,6 +93,7 @@ def _staff_pages(paths: dict[str, str]) -> dict[str, str]:
         "new note": event + "notes/new/",
         "edit note": note + "edit/",
         "search gaps": "/search/gaps/",
+        "review queue": "/review/",
         "digest dashboard": "/updates/staff/",
         "digest preview": "/updates/staff/preview/",
         "home, signed in": "/",

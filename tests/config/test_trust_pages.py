@@ -68,10 +68,10 @@ def test_each_page_answers_with_its_heading(
 
 
 @pytest.mark.parametrize(("name", "path", "heading"), PAGES)
-def test_signed_in_staff_cost_only_their_session_user_and_roles(
+def test_signed_in_staff_cost_only_their_session_user_roles_and_review_count(
     staff_client, django_assert_max_num_queries, name, path, heading
 ):
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         assert heading in text_of(staff_client.get(path))
 
 

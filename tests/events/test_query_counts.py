@@ -65,11 +65,12 @@ def test_event_pages_use_a_fixed_number_of_queries(client, django_assert_max_num
 @pytest.mark.parametrize("size", [3, 30])
 def test_staff_pages_stay_fixed_too(staff_client, django_assert_max_num_queries, size):
     event, note = _build(size)
-    # Staff pages add the session, user and roles, and the upcoming list shows drafts.
+    # Staff pages add the session, user, roles and the review count, and the upcoming list
+    # shows drafts.
     for url, limit in [
-        (reverse("events:upcoming"), 8),
-        (event.get_absolute_url(), 12),
-        (note.get_absolute_url(), 14),
+        (reverse("events:upcoming"), 9),
+        (event.get_absolute_url(), 13),
+        (note.get_absolute_url(), 15),
     ]:
         with django_assert_max_num_queries(limit):
             assert staff_client.get(url).status_code == 200

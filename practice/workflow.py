@@ -1,0 +1,80 @@
+"""The review workflow: draft → in review → published, or back with "changes requested".
+
+Every change of status is recorded as a Transition (who, when, from, to, comment), whichever
+path saved it: a form, the review page, the admin or a command (Publishable.save). The
+person and the comment ride on the item for the save: `changed_by(item, user, comment)`.
+"""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+
+from config import roles
+from practice.publishing import Status
+
+SUBMIT, PUBLISH, DRAFT = "submit", "publish", "draft"
+
+
+def changed_by(item, user, comment: str = "") -> None:
+    """Who makes the next save's change of status, and why."""
+    item._changed_by = user if getattr(user, "is_authenticated", False) else None
+    item._transition_comment = comment
+
+
+def apply_action(user, item, action: str | None) -> None:
+    """A form's button: an editor publishes or sends back to draft; anyone who writes
+    submits for review; a contributor's "draft" keeps an item sent back for changes as it
+    is, with its comments."""
+    changed_by(item, user)
+    if action == PUBLISH and roles.is_editor(user):
+        item.publish()
+    elif action == SUBMIT:
+        item.status = Status.IN_REVIEW
+    elif roles.is_editor(user) and action == DRAFT:
+        item.unpublish()
+    elif not roles.is_editor(user) and item.status not in (Status.CHANGES_REQUESTED,):
+        item.status = Status.DRAFT
+
+
+def record(item, before: str, after: str) -> None:
+    from practice.models import Transition
+
+    Transition.objects.create(
+        content_type=ContentType.objects.get_for_model(type(item)),
+        object_id=item.pk,
+        from_status=before,
+        to_status=after,
+        user=getattr(item, "_changed_by", None),
+        comment=getattr(item, "_transition_comment", ""),
+    )
+
+
+class NotInReview(Exception):
+    """The item was no longer in review (another editor got there first)."""
+
+
+def request_changes(model, pk: int, editor, comment: str):
+    """Send an item in review back to its author with the editor's comments. The row is
+    locked, so two editors acting at once act once."""
+    with transaction.atomic():
+        item = model.objects.select_for_update().filter(pk=pk).first()
+        if item is None or item.status != Status.IN_REVIEW:
+            raise NotInReview
+        item.status = Status.CHANGES_REQUESTED
+        changed_by(item, editor, comment)
+        item.save()
+    return item
+
+
+def history(item):
+    from practice.models import Transition
+
+    return Transition.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(item)), object_id=item.pk
+    ).select_related("user")
+
+
+def last_comment(item) -> str:
+    latest = history(item).filter(to_status=Status.CHANGES_REQUESTED).order_by("-pk").first()
+    return latest.comment if latest else ""
