@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.dispatch import Signal
 
 from config import roles
 from practice.publishing import Status
 
 SUBMIT, PUBLISH, DRAFT = "submit", "publish", "draft"
+
+# Sent with `transition` once recorded: stakeholders mails the people concerned.
+transitioned = Signal()
 
 
 def changed_by(item, user, comment: str = "") -> None:
@@ -40,7 +44,7 @@ def apply_action(user, item, action: str | None) -> None:
 def record(item, before: str, after: str) -> None:
     from practice.models import Transition
 
-    Transition.objects.create(
+    transition = Transition.objects.create(
         content_type=ContentType.objects.get_for_model(type(item)),
         object_id=item.pk,
         from_status=before,
@@ -48,6 +52,7 @@ def record(item, before: str, after: str) -> None:
         user=getattr(item, "_changed_by", None),
         comment=getattr(item, "_transition_comment", ""),
     )
+    transitioned.send(sender=Transition, transition=transition)
 
 
 class NotInReview(Exception):

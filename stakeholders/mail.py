@@ -85,3 +85,55 @@ def subscription_mail_send(*, subscriber_id: int | None, reason: LinkReason) -> 
         context = {"subscriber": subscriber, **manage_links(subscriber)}
     email_send(template=template, to=recipient(subscriber), context=context)
     return template
+
+
+def review_mail_send(*, transition_id: int) -> int:
+    """Tell the people concerned about a change in the review workflow: editors when an
+    item is submitted, its author when it is sent back (with the comments) or published
+    after review. Nobody is told of their own action. Returns how many were sent."""
+    from django.contrib.auth import get_user_model
+
+    from config import roles
+    from practice.models import Transition
+    from practice.publishing import Status
+
+    transition = (
+        Transition.objects.select_related("user", "content_type").filter(pk=transition_id).first()
+    )
+    if transition is None:
+        return 0
+    item = transition.content_type.get_object_for_this_type(pk=transition.object_id)
+    if transition.to_status == Status.IN_REVIEW:
+        people = [
+            user
+            for user in get_user_model().objects.filter(is_active=True).exclude(email="")
+            if roles.is_editor(user)
+        ]
+    elif transition.to_status == Status.CHANGES_REQUESTED or (
+        transition.to_status == Status.PUBLISHED and transition.from_status == Status.IN_REVIEW
+    ):
+        people = [item.author] if item.author and item.author.email else []
+    else:
+        return 0
+    actor = transition.user
+    url = f"{settings.SITE_URL}{item.get_absolute_url()}"
+    sent = 0
+    for person in people:
+        if actor is not None and person.pk == actor.pk:
+            continue
+        email_send(
+            template="review",
+            to=person.email,
+            context={
+                "name": person.get_full_name() or person.get_username(),
+                "actor": (actor.get_full_name() or actor.get_username()) if actor else "Someone",
+                "title": item.title,
+                "to_status": transition.to_status,
+                "comment": transition.comment,
+                "item_url": url,
+                "edit_url": f"{url}edit/",
+                "review_url": f"{settings.SITE_URL}/review/",
+            },
+        )
+        sent += 1
+    return sent

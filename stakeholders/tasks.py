@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -19,7 +20,12 @@ from stakeholders.digest.run import (
     digest_run_start,
     digest_run_unfinished,
 )
-from stakeholders.mail import LinkReason, recipient_refused, subscription_mail_send
+from stakeholders.mail import (
+    LinkReason,
+    recipient_refused,
+    review_mail_send,
+    subscription_mail_send,
+)
 from stakeholders.models import BatchStatus, DigestBatch, DigestRun
 from stakeholders.retention import subscribers_purge_unconfirmed
 
@@ -128,3 +134,19 @@ def send_subscription_mail(subscriber_id: int | None, reason: str, attempt: int 
 @task()
 def purge_unconfirmed_subscribers() -> int:
     return subscribers_purge_unconfirmed()
+
+
+@task()
+def send_review_mail(transition_id: int) -> int:
+    return review_mail_send(transition_id=transition_id)
+
+
+def review_mail_enqueue(sender, transition, **kwargs) -> None:
+    """Connected to practice.workflow.transitioned (stakeholders/apps.py): after the commit
+    that recorded the transition, the worker sends the mail. Only the steps of a review
+    mail anyone: a submission, a request for changes, a publication after review."""
+    review = ("in_review", "changes")
+    if transition.to_status not in review and transition.from_status != "in_review":
+        return
+    transition_id = transition.pk
+    transaction.on_commit(lambda: send_review_mail.enqueue(transition_id), robust=True)

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def _signed_in(username: str, role: str) -> Client:
     user = get_user_model().objects.create_user(username=username, password="pw")
-    user.groups.add(Group.objects.get(name=role))
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
     client = Client()
     client.force_login(user)
     return client

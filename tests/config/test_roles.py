@@ -36,7 +36,7 @@ def _person(name: str) -> Client:
         is_staff=role == roles.ADMINISTRATOR,
         is_superuser=role == roles.ADMINISTRATOR,
     )
-    user.groups.add(Group.objects.get(name=role))
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
     client.force_login(user)
     return client
 
