@@ -26,6 +26,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("tags/<slug:slug>/", views.tag_detail, name="tag"),
     path("review/", views.review_queue, name="review"),
+    path("my-work/", views.my_work, name="my_work"),
     path("review/changes/", views.request_changes, name="request_changes"),
     path("updates/", include("stakeholders.urls")),
     path(

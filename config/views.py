@@ -16,7 +16,7 @@ from events import queries as events_queries
 from events.models import Event, EventNote
 from practice import queries, workflow
 from practice.models import WriteUp
-from practice.permissions import editor_required
+from practice.permissions import editor_required, writer_required
 from practice.publishing import Status
 
 
@@ -125,3 +125,28 @@ def request_changes(request: HttpRequest) -> HttpResponse:
         return redirect("review")
     messages.success(request, f"Sent “{item.title}” back to its author with your comments.")
     return redirect("review")
+
+
+# The order "My work" lists each status in, and what it calls them.
+MY_WORK = [
+    (Status.CHANGES_REQUESTED, "Changes requested"),
+    (Status.DRAFT, "Drafts"),
+    (Status.IN_REVIEW, "In review"),
+    (Status.PUBLISHED, "Published"),
+]
+
+
+@writer_required
+@require_GET
+def my_work(request: HttpRequest) -> HttpResponse:
+    """Everything the signed-in person wrote, of every type, by where it stands."""
+    mine = [
+        (kind, item)
+        for kind, model in REVIEWABLE.items()
+        for item in model.objects.filter(author=request.user).order_by("-updated_at")[:200]
+    ]
+    groups = [
+        (label, [(kind, item) for kind, item in mine if item.status == status])
+        for status, label in MY_WORK
+    ]
+    return render(request, "review/my_work.html", {"groups": groups})

@@ -94,6 +94,7 @@ def _staff_pages(paths: dict[str, str]) -> dict[str, str]:
         "edit note": note + "edit/",
         "search gaps": "/search/gaps/",
         "review queue": "/review/",
+        "my work": "/my-work/",
         "digest dashboard": "/updates/staff/",
         "digest preview": "/updates/staff/preview/",
         "home, signed in": "/",

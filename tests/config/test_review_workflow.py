@@ -144,3 +144,17 @@ def test_notes_go_through_review_too(contributor, editor):
     note = EventNote.objects.get()
     assert note.status == Status.IN_REVIEW
     assert "What carers said" in editor.get("/review/").content.decode()
+
+
+def test_my_work_lists_what_i_wrote_by_where_it_stands(contributor, editor):
+    contributor.post("/practice/new/", {**WRITEUP, "title": "Still a draft", "action": "draft"})
+    contributor.post("/practice/new/", {**WRITEUP, "title": "Sent to review", "action": "submit"})
+    editor.post("/practice/new/", {**WRITEUP, "title": "Not mine", "action": "publish"})
+    page = contributor.get("/my-work/").content.decode()
+    drafts = page.split("Drafts (")[1].split("<h2")[0]
+    review = page.split("In review (")[1].split("<h2")[0]
+    assert drafts.startswith("1)") and "Still a draft" in drafts
+    assert review.startswith("1)") and "Sent to review" in review
+    assert "Not mine" not in page and "Published (0)" in page
+    assert 'href="/my-work/"' in page
+    assert Client().get("/my-work/").status_code == 302
