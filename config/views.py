@@ -18,6 +18,7 @@ from practice import queries, workflow
 from practice.models import WriteUp
 from practice.permissions import editor_required, writer_required
 from practice.publishing import Status
+from search.registry import kind_label
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -70,7 +71,8 @@ class ContactView(TemplateView):
 
 
 # --- Review -----------------------------------------------------------------------------
-# Editors' queue of submissions, every content type together (practice/workflow.py).
+# Editors' queue of submissions, every content type together (practice/workflow.py). Keyed
+# by the kinds search knows them by, whose labels the pages show.
 
 REVIEWABLE = {"writeup": WriteUp, "event": Event, "note": EventNote}
 MAX_REVIEW_COMMENT = 2_000
@@ -91,13 +93,11 @@ def in_review_counts() -> int:
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
     queue = [
-        (kind, item)
+        (kind, kind_label(kind), item)
         for kind, model in REVIEWABLE.items()
-        for item in model.objects.filter(status=Status.IN_REVIEW)
-        .select_related("author")
-        .order_by("updated_at")
+        for item in model.objects.filter(status=Status.IN_REVIEW).select_related("author")
     ]
-    queue.sort(key=lambda pair: pair[1].updated_at)
+    queue.sort(key=lambda row: row[2].updated_at)
     return render(request, "review/queue.html", {"queue": queue, "max_comment": MAX_REVIEW_COMMENT})
 
 
@@ -141,7 +141,7 @@ MY_WORK = [
 def my_work(request: HttpRequest) -> HttpResponse:
     """Everything the signed-in person wrote, of every type, by where it stands."""
     mine = [
-        (kind, item)
+        (kind_label(kind), item)
         for kind, model in REVIEWABLE.items()
         for item in model.objects.filter(author=request.user).order_by("-updated_at")[:200]
     ]

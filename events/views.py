@@ -93,10 +93,8 @@ def feed_ics(request: HttpRequest) -> HttpResponse:
 
 
 def _apply_action(request: HttpRequest, item: Event | EventNote) -> None:
-    """Publish or go back to draft, as asked; only editors publish (a contributor's item
-    stays a draft, whatever the POST says)."""
-    if item.author_id is None:
-        item.author = request.user
+    """The form's button, as practice.workflow.apply_action takes it (only editors publish;
+    a contributor submits for review)."""
     workflow.apply_action(request.user, item, request.POST.get("action"))
 
 
@@ -177,8 +175,6 @@ def _note_forms(request: HttpRequest, *, note: EventNote | None, event: Event | 
 def _save_note(
     request: HttpRequest, note: EventNote, form: EventNoteForm, speakers: SpeakerFormSet
 ) -> EventNote:
-    if note.author_id is None:
-        note.author = request.user
     _apply_action(request, note)
     if note.status == Status.PUBLISHED:
         note.publish()
@@ -289,7 +285,6 @@ def _meeting_form(request: HttpRequest, *, keep_note_only: bool = False) -> Http
         if all(valid):
             event = event_form.build_event()
             note = note_form.save(commit=False)
-            note.author = request.user
             _apply_action(request, event)
             _apply_action(request, note)
             with transaction.atomic():

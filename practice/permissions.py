@@ -1,10 +1,12 @@
-"""View decorators for the roles (practice/roles.py): checked on the server, whatever the
+"""View decorators for the roles (config/roles.py): checked on the server, whatever the
 page shows."""
 
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from config import roles
 
@@ -32,12 +34,8 @@ editor_required = _requires(roles.is_editor, "Only editors can do this.")
 def editable_or_404(user, queryset, **lookup):
     """The item to edit: 404 if this user cannot know it exists (another's draft), 403 if
     they can see it but not change it (published, or someone else's)."""
-    from django.shortcuts import get_object_or_404
-
     item = get_object_or_404(queryset, **lookup)
     if not roles.can_see(user, item):
-        from django.http import Http404
-
         raise Http404("No such item.")
     if not roles.can_edit(user, item):
         raise PermissionDenied("Only editors can change this.")

@@ -64,8 +64,6 @@ def related_items(writeup: WriteUp):
 
 def _save_writeup(request: HttpRequest, form: WriteUpForm) -> WriteUp:
     writeup = form.save(commit=False)
-    if writeup.author_id is None:
-        writeup.author = request.user
     workflow.apply_action(request.user, writeup, request.POST.get("action"))
     with transaction.atomic():
         writeup.save()

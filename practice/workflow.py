@@ -29,7 +29,9 @@ def changed_by(item, user, comment: str = "") -> None:
 def apply_action(user, item, action: str | None) -> None:
     """A form's button: an editor publishes or sends back to draft; anyone who writes
     submits for review; a contributor's "draft" keeps an item sent back for changes as it
-    is, with its comments."""
+    is, with its comments. A new item's author is whoever saves it first."""
+    if item.author_id is None and getattr(user, "is_authenticated", False):
+        item.author = user
     changed_by(item, user)
     if action == PUBLISH and roles.is_editor(user):
         item.publish()

@@ -12,9 +12,13 @@ import smtplib
 from enum import StrEnum
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from config import roles
+from practice.models import Transition
+from practice.publishing import Status
 from stakeholders.links import confirm_link, manage_links, recipient
 from stakeholders.models import Subscriber, SubscriberStatus
 
@@ -87,34 +91,29 @@ def subscription_mail_send(*, subscriber_id: int | None, reason: LinkReason) -> 
     return template
 
 
+def review_mails_anyone(transition) -> bool:
+    """Whether this step of a review is mailed: a submission, a request for changes, or a
+    publication after review."""
+    return transition.to_status in (Status.IN_REVIEW, Status.CHANGES_REQUESTED) or (
+        transition.to_status == Status.PUBLISHED and transition.from_status == Status.IN_REVIEW
+    )
+
+
 def review_mail_send(*, transition_id: int) -> int:
     """Tell the people concerned about a change in the review workflow: editors when an
     item is submitted, its author when it is sent back (with the comments) or published
     after review. Nobody is told of their own action. Returns how many were sent."""
-    from django.contrib.auth import get_user_model
-
-    from config import roles
-    from practice.models import Transition
-    from practice.publishing import Status
-
     transition = (
         Transition.objects.select_related("user", "content_type").filter(pk=transition_id).first()
     )
-    if transition is None:
+    if transition is None or not review_mails_anyone(transition):
         return 0
     item = transition.content_type.get_object_for_this_type(pk=transition.object_id)
     if transition.to_status == Status.IN_REVIEW:
-        people = [
-            user
-            for user in get_user_model().objects.filter(is_active=True).exclude(email="")
-            if roles.is_editor(user)
-        ]
-    elif transition.to_status == Status.CHANGES_REQUESTED or (
-        transition.to_status == Status.PUBLISHED and transition.from_status == Status.IN_REVIEW
-    ):
-        people = [item.author] if item.author and item.author.email else []
+        users = get_user_model().objects.filter(is_active=True).exclude(email="")
+        people = [user for user in users.prefetch_related("groups") if roles.is_editor(user)]
     else:
-        return 0
+        people = [item.author] if item.author and item.author.email else []
     actor = transition.user
     url = f"{settings.SITE_URL}{item.get_absolute_url()}"
     sent = 0

@@ -24,6 +24,7 @@ from stakeholders.mail import (
     LinkReason,
     recipient_refused,
     review_mail_send,
+    review_mails_anyone,
     subscription_mail_send,
 )
 from stakeholders.models import BatchStatus, DigestBatch, DigestRun
@@ -144,9 +145,8 @@ def send_review_mail(transition_id: int) -> int:
 def review_mail_enqueue(sender, transition, **kwargs) -> None:
     """Connected to practice.workflow.transitioned (stakeholders/apps.py): after the commit
     that recorded the transition, the worker sends the mail. Only the steps of a review
-    mail anyone: a submission, a request for changes, a publication after review."""
-    review = ("in_review", "changes")
-    if transition.to_status not in review and transition.from_status != "in_review":
+    mail anyone (review_mails_anyone)."""
+    if not review_mails_anyone(transition):
         return
     transition_id = transition.pk
     transaction.on_commit(lambda: send_review_mail.enqueue(transition_id), robust=True)
