@@ -73,6 +73,7 @@ run: demo
 	@echo "Serving Wheelhouse on http://$(HOST):$(PORT)/ (Ctrl+C stops the site, the task worker and the database)"
 	@set -m; trap '$(STOP_ALL)' EXIT INT TERM HUP; \
 	DEBUG=1 $(BIN)/python manage.py db_worker --verbosity 0 & \
+	DEBUG=1 $(BIN)/python manage.py publish_scheduled --every 60 & \
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT) & \
 	wait -n
 
@@ -94,6 +95,7 @@ serve: install
 	echo "Serving Wheelhouse with gunicorn on http://$(HOST):$(PORT)/ (Ctrl+C stops it, the task worker and the database)"; \
 	set -m; trap '$(STOP_ALL)' EXIT INT TERM HUP; \
 	$(BIN)/python manage.py db_worker --no-reload --verbosity 0 & \
+	$(BIN)/python manage.py publish_scheduled --every 60 & \
 	$(BIN)/gunicorn config.wsgi --workers $${WEB_CONCURRENCY:-2} --bind $(HOST):$(PORT) & \
 	wait -n
 

@@ -28,6 +28,9 @@ urlpatterns = [
     path("review/", views.review_queue, name="review"),
     path("my-work/", views.my_work, name="my_work"),
     path("review/changes/", views.request_changes, name="request_changes"),
+    path("review/approve/", views.approve, name="approve"),
+    path("review/unschedule/", views.unschedule, name="unschedule"),
+    path("review/reviewed/", views.mark_reviewed, name="mark_reviewed"),
     path("updates/", include("stakeholders.urls")),
     path(
         "sign-in/",

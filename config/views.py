@@ -3,19 +3,24 @@ read, so that practice/ never imports events/ (events/ may use practice/, not th
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.db import connection
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 from taggit.models import Tag
 
 from config import roles, trust
+from config.forms import ApproveForm, ReviewByForm
+from config.scheduling import REVIEWABLE, wake_at
 from events import queries as events_queries
-from events.models import Event, EventNote
 from practice import queries, workflow
-from practice.models import WriteUp
+from practice.models import ReviewCriterion, WriteUp
 from practice.permissions import editor_required, writer_required
 from practice.publishing import Status
 from search.registry import kind_label
@@ -74,7 +79,6 @@ class ContactView(TemplateView):
 # Editors' queue of submissions, every content type together (practice/workflow.py). Keyed
 # by the kinds search knows them by, whose labels the pages show.
 
-REVIEWABLE = {"writeup": WriteUp, "event": Event, "note": EventNote}
 MAX_REVIEW_COMMENT = 2_000
 
 
@@ -89,16 +93,51 @@ def in_review_counts() -> int:
         return cursor.fetchone()[0]
 
 
+# How far ahead the queue shows published items coming up for review.
+REVIEW_SOON = timedelta(days=30)
+
+
 @editor_required
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
-    queue = [
-        (kind, kind_label(kind), item)
-        for kind, model in REVIEWABLE.items()
-        for item in model.objects.filter(status=Status.IN_REVIEW).select_related("author")
-    ]
-    queue.sort(key=lambda row: row[2].updated_at)
-    return render(request, "review/queue.html", {"queue": queue, "max_comment": MAX_REVIEW_COMMENT})
+    """Submissions waiting (oldest first), what is scheduled (soonest first), and published
+    items due for review (most overdue first), every content type together."""
+    soon = timezone.localdate() + REVIEW_SOON
+    waiting, scheduled, due = [], [], []
+    for kind, model in REVIEWABLE.items():
+        label = kind_label(kind)
+        rows = model.objects.filter(
+            Q(status__in=[Status.IN_REVIEW, Status.SCHEDULED])
+            | Q(status=Status.PUBLISHED, review_by__lte=soon)
+        ).select_related("author")
+        for item in rows:
+            target = {Status.IN_REVIEW: waiting, Status.SCHEDULED: scheduled}.get(item.status, due)
+            target.append((kind, label, item))
+    waiting.sort(key=lambda row: row[2].updated_at)
+    scheduled.sort(key=lambda row: row[2].publish_at)
+    due.sort(key=lambda row: row[2].review_by)
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "queue": waiting,
+            "scheduled": scheduled,
+            "due": due,
+            "today": timezone.localdate(),
+            "approve_form": ApproveForm(),
+            "checklist": list(ReviewCriterion.objects.filter(active=True)),
+            "max_comment": MAX_REVIEW_COMMENT,
+        },
+    )
+
+
+def _submission(request: HttpRequest):
+    """The model and id a review form names, or 404."""
+    model = REVIEWABLE.get(request.POST.get("kind", ""))
+    pk = request.POST.get("pk", "")
+    if model is None or not pk.isdigit():
+        raise Http404("No such submission.")
+    return model, int(pk)
 
 
 @editor_required
@@ -106,11 +145,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def request_changes(request: HttpRequest) -> HttpResponse:
     """Send a submission back to its author with comments; once, however many editors
     press at once."""
-    model = REVIEWABLE.get(request.POST.get("kind", ""))
-    pk = request.POST.get("pk", "")
+    model, pk = _submission(request)
     comment = request.POST.get("comment", "").strip()
-    if model is None or not pk.isdigit():
-        raise Http404("No such submission.")
     if not comment or len(comment) > MAX_REVIEW_COMMENT:
         messages.error(
             request,
@@ -119,11 +155,71 @@ def request_changes(request: HttpRequest) -> HttpResponse:
         )
         return redirect("review")
     try:
-        item = workflow.request_changes(model, int(pk), request.user, comment)
+        item = workflow.request_changes(model, pk, request.user, comment)
     except workflow.NotInReview:
         messages.info(request, "That submission is no longer in review: someone got there first.")
         return redirect("review")
     messages.success(request, f"Sent “{item.title}” back to its author with your comments.")
+    return redirect("review")
+
+
+@editor_required
+@require_POST
+def approve(request: HttpRequest) -> HttpResponse:
+    """Publish a submission now or schedule it; once, however many editors press at once."""
+    model, pk = _submission(request)
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        problems = " ".join(error for errors in form.errors.values() for error in errors)
+        messages.error(request, f"Nothing was published. {problems}")
+        return redirect("review")
+    try:
+        item = workflow.approve(model, pk, request.user, form.cleaned_data["publish_at"])
+    except workflow.NotInReview:
+        messages.info(request, "That item is no longer waiting: someone got there first.")
+        return redirect("review")
+    if item.status == Status.SCHEDULED:
+        wake_at(item)
+        when = timezone.localtime(item.publish_at)
+        messages.success(
+            request, f"“{item.title}” will be published on {when:%-d %B %Y at %H:%M} (UK time)."
+        )
+    else:
+        messages.success(request, f"Published “{item.title}”: it is now on the site.")
+    return redirect("review")
+
+
+@editor_required
+@require_POST
+def unschedule(request: HttpRequest) -> HttpResponse:
+    model, pk = _submission(request)
+    try:
+        item = workflow.unschedule(model, pk, request.user)
+    except workflow.NotInReview:
+        messages.info(request, "That item is no longer scheduled.")
+        return redirect("review")
+    messages.success(request, f"“{item.title}” is no longer scheduled: it is back in review.")
+    return redirect("review")
+
+
+@editor_required
+@require_POST
+def mark_reviewed(request: HttpRequest) -> HttpResponse:
+    """An editor checked a published item: it is reviewed today, next due in two years or
+    on the date they chose."""
+    model, pk = _submission(request)
+    form = ReviewByForm(request.POST)
+    if not form.is_valid():
+        problems = " ".join(error for errors in form.errors.values() for error in errors)
+        messages.error(request, f"Nothing was changed. {problems}")
+        return redirect("review")
+    try:
+        item = workflow.mark_reviewed(model, pk, request.user, form.cleaned_data["review_by"])
+    except workflow.NotInReview:
+        raise Http404("No such published item.") from None
+    messages.success(
+        request, f"Marked “{item.title}” as reviewed; next review by {item.review_by:%-d %B %Y}."
+    )
     return redirect("review")
 
 
@@ -132,6 +228,7 @@ MY_WORK = [
     (Status.CHANGES_REQUESTED, "Changes requested"),
     (Status.DRAFT, "Drafts"),
     (Status.IN_REVIEW, "In review"),
+    (Status.SCHEDULED, "Scheduled"),
     (Status.PUBLISHED, "Published"),
 ]
 
@@ -149,4 +246,11 @@ def my_work(request: HttpRequest) -> HttpResponse:
         (label, [(kind, item) for kind, item in mine if item.status == status])
         for status, label in MY_WORK
     ]
+    soon = timezone.localdate() + REVIEW_SOON
+    due = [
+        (kind, item)
+        for kind, item in mine
+        if item.is_published and item.review_by is not None and item.review_by <= soon
+    ]
+    groups.insert(1, ("Due for review", sorted(due, key=lambda row: row[1].review_by)))
     return render(request, "review/my_work.html", {"groups": groups})

@@ -5,7 +5,7 @@ from markdownx.models import MarkdownxField
 from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
-from practice.models import Comment, WriteUp
+from practice.models import Comment, ReviewCriterion, WriteUp
 from practice.plaintext import AdminMarkdownEditor, PlainTextModelForm, validate_one_line
 from search.models import Synonym
 
@@ -26,7 +26,7 @@ class WriteUpAdmin(MarkdownAdmin):
     list_display = ["title", "status", "organisation", "region", "evidence_level", "published_at"]
     list_filter = ["status", "region", "evidence_level"]
     search_fields = ["title", "summary", "organisation"]
-    readonly_fields = ["source_key", "created_at", "updated_at"]
+    readonly_fields = ["source_key", "created_at", "updated_at", "last_reviewed_at"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "published_at"
     raw_id_fields = ["author"]
@@ -38,6 +38,15 @@ class CommentAdmin(admin.ModelAdmin):
     list_display = ["writeup", "author_name", "is_public", "created_at"]
     list_filter = ["is_public"]
     raw_id_fields = ["writeup"]
+
+
+@admin.register(ReviewCriterion)
+class ReviewCriterionAdmin(admin.ModelAdmin):
+    """The review checklist editors see beside each submission on /review/."""
+
+    form = PlainTextModelForm
+    list_display = ["text", "position", "active"]
+    list_editable = ["position", "active"]
 
 
 @admin.register(Synonym)

@@ -232,3 +232,21 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} → {self.to_status}"
+
+
+class ReviewCriterion(models.Model):
+    """One point of the editors' review checklist, shown beside every submission on
+    /review/; kept as data so administrators can change it (Django admin)."""
+
+    text = models.CharField(max_length=200)
+    hint = models.CharField(max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "review criterion"
+        verbose_name_plural = "review checklist"
+
+    def __str__(self) -> str:
+        return self.text

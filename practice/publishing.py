@@ -4,6 +4,7 @@ a new content type is a model on `Publishable` plus a `search.py` that registers
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 
 from django.conf import settings
@@ -22,6 +23,21 @@ class Status(models.TextChoices):
     # or sends it back with comments.
     IN_REVIEW = "in_review", "In review"
     CHANGES_REQUESTED = "changes", "Changes requested"
+    # Approved by an editor for `publish_at`: practice.scheduling publishes it then.
+    SCHEDULED = "scheduled", "Scheduled"
+
+
+# How long a published item stands before an editor should check it is still right (NICE's
+# shared learning examples expire after two years).
+REVIEW_INTERVAL_YEARS = 2
+
+
+def review_date(start) -> date:
+    """`start` (a date) plus the review interval; 29 February becomes 28 February."""
+    try:
+        return start.replace(year=start.year + REVIEW_INTERVAL_YEARS)
+    except ValueError:
+        return start.replace(year=start.year + REVIEW_INTERVAL_YEARS, day=28)
 
 
 class PublishableQuerySet(models.QuerySet):
@@ -122,6 +138,13 @@ class Publishable(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When a scheduled item goes out (stored in UTC, shown in Europe/London).
+    publish_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When an editor should next check it: set on first publication, editable.
+    review_by = models.DateField(
+        null=True, blank=True, help_text="When an editor should next check this is still right."
+    )
+    last_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Where imported content came from, so that importing again creates nothing new.
     source_key = models.CharField(
         max_length=200, null=True, blank=True, unique=True, editable=False
@@ -136,11 +159,19 @@ class Publishable(models.Model):
                 condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
                 name="%(class)s_published_has_date",
             ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.SCHEDULED) | Q(publish_at__isnull=False),
+                name="%(class)s_scheduled_has_time",
+            ),
         ]
 
     def save(self, *args, **kwargs) -> None:
-        if self.status == Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
+        if self.status == Status.PUBLISHED:
+            if self.published_at is None:
+                self.published_at = timezone.now()
+            if self.review_by is None:
+                self.review_by = review_date(timezone.localdate(self.published_at))
+            self.publish_at = None
         before = getattr(self, "_saved_status", "")
         super().save(*args, **kwargs)
         if self.status != before:
@@ -159,6 +190,19 @@ class Publishable(models.Model):
     def is_published(self) -> bool:
         return self.status == Status.PUBLISHED
 
+    @property
+    def last_reviewed(self):
+        """When an editor last checked it: a review, or else its publication."""
+        return self.last_reviewed_at or self.published_at
+
+    @property
+    def review_overdue(self) -> bool:
+        return (
+            self.is_published
+            and self.review_by is not None
+            and self.review_by < timezone.localdate()
+        )
+
     def publish(self) -> None:
         """Mark published (saved by the caller); the first publication date is kept."""
         self.status = Status.PUBLISHED
@@ -167,6 +211,7 @@ class Publishable(models.Model):
 
     def unpublish(self) -> None:
         self.status = Status.DRAFT
+        self.publish_at = None
 
 
 def unique_slug(model: type[models.Model], text: str, *, exclude_pk: int | None = None) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.dispatch import Signal
+from django.utils import timezone
 
 from config import roles
-from practice.publishing import Status
+from practice.publishing import Status, review_date
 
 SUBMIT, PUBLISH, DRAFT = "submit", "publish", "draft"
 
@@ -59,6 +60,83 @@ def record(item, before: str, after: str) -> None:
 
 class NotInReview(Exception):
     """The item was no longer in review (another editor got there first)."""
+
+
+# What an editor may approve: a submission, or an item already scheduled (to move its time).
+APPROVABLE = (Status.IN_REVIEW, Status.SCHEDULED, Status.DRAFT, Status.CHANGES_REQUESTED)
+
+
+def approve(model, pk: int, editor, when=None):
+    """Publish now, or schedule for `when` (an aware datetime) if that is in the future. The
+    row is locked: two editors approving at once publish once; the second is told."""
+    with transaction.atomic():
+        item = model.objects.select_for_update().filter(pk=pk).first()
+        if item is None or item.status not in APPROVABLE:
+            raise NotInReview
+        if when is not None and when > timezone.now():
+            item.status = Status.SCHEDULED
+            item.publish_at = when
+            comment = "To publish " + timezone.localtime(when).strftime("%-d %B %Y at %H:%M")
+        else:
+            item.publish()
+            comment = ""
+        if item.author_id is None:
+            item.author = editor
+        changed_by(item, editor, comment)
+        item.save()
+    return item
+
+
+def unschedule(model, pk: int, editor):
+    """Take a scheduled item back into review, unpublished."""
+    with transaction.atomic():
+        item = model.objects.select_for_update().filter(pk=pk).first()
+        if item is None or item.status != Status.SCHEDULED:
+            raise NotInReview
+        item.status = Status.IN_REVIEW
+        item.publish_at = None
+        changed_by(item, editor, "Schedule cancelled")
+        item.save()
+    return item
+
+
+def publish_due(models_, now=None) -> int:
+    """Publish every scheduled item whose time has come, however late: a time missed while
+    nothing ran is published at the next run, never skipped. Rows another run holds are
+    skipped (it is publishing them). Returns how many were published."""
+    now = now or timezone.now()
+    published = 0
+    for model in models_:
+        while True:
+            with transaction.atomic():
+                item = (
+                    model.objects.select_for_update(skip_locked=True)
+                    .filter(status=Status.SCHEDULED, publish_at__lte=now)
+                    .order_by("publish_at", "pk")
+                    .first()
+                )
+                if item is None:
+                    break
+                # Dated when it went out, even if late, so the weekly digest cannot miss it.
+                item.publish()
+                changed_by(item, None, "Published as scheduled")
+                item.save()
+                published += 1
+    return published
+
+
+def mark_reviewed(model, pk: int, editor, review_by=None):
+    """An editor checked a published item is still right: last reviewed now, next review in
+    two years unless they chose a date."""
+    with transaction.atomic():
+        item = model.objects.select_for_update().filter(pk=pk).first()
+        if item is None or not item.is_published:
+            raise NotInReview
+        item.last_reviewed_at = timezone.now()
+        item.review_by = review_by or review_date(timezone.localdate())
+        item._review_by_user = editor
+        item.save()
+    return item
 
 
 def request_changes(model, pk: int, editor, comment: str):

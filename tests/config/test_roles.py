@@ -81,6 +81,8 @@ GETS = {
     "/events/notes/{draft note}/edit/": (LOGIN, OK, MISSING, OK, OK),
     "/updates/staff/": (LOGIN, REFUSED, REFUSED, OK, OK),
     "/search/gaps/": (LOGIN, REFUSED, REFUSED, OK, OK),
+    "/review/": (LOGIN, REFUSED, REFUSED, OK, OK),
+    "/my-work/": (LOGIN, OK, OK, OK, OK),
 }
 
 
