@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from django.views.static import serve
 
-from config import views
+from config import history_views, views
 from config.forms import SignInForm
 from events.sitemaps import EventNoteSitemap, EventSitemap
 from practice import uploads
@@ -28,6 +28,12 @@ urlpatterns = [
     path("review/", views.review_queue, name="review"),
     path("my-work/", views.my_work, name="my_work"),
     path("review/changes/", views.request_changes, name="request_changes"),
+    path("history/<str:kind>/<int:pk>/", history_views.item_history, name="item_history"),
+    path(
+        "history/<str:kind>/<int:pk>/restore/<int:version_id>/",
+        history_views.restore,
+        name="history_restore",
+    ),
     path("review/approve/", views.approve, name="approve"),
     path("review/unschedule/", views.unschedule, name="unschedule"),
     path("review/reviewed/", views.mark_reviewed, name="mark_reviewed"),

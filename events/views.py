@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
+from reversion.views import create_revision
 from taggit.models import Tag
 
 from config import roles
@@ -130,6 +131,7 @@ def _save_event_form(request: HttpRequest, form: EventForm) -> Event:
 
 @writer_required
 @require_http_methods(["GET", "POST"])
+@create_revision()
 def event_create(request: HttpRequest) -> HttpResponse:
     form = EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -141,6 +143,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
 
 @writer_required
 @require_http_methods(["GET", "POST"])
+@create_revision()
 def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
     event = editable_or_404(request.user, Event.objects.select_related("series"), slug=slug)
     form = EventForm(request.POST or None, instance=event)
@@ -221,6 +224,7 @@ def _note_similar_check(
 
 @writer_required
 @require_http_methods(["GET", "POST"])
+@create_revision()
 def note_create(request: HttpRequest, slug: str) -> HttpResponse:
     event = (
         Event.objects.visible_to(request.user)
@@ -259,6 +263,7 @@ def note_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @writer_required
 @require_http_methods(["GET", "POST"])
+@create_revision()
 def note_edit(request: HttpRequest, slug: str) -> HttpResponse:
     note = editable_or_404(request.user, EventNote.objects.select_related("event"), slug=slug)
     form, speakers = _note_forms(request, note=note, event=note.event)
@@ -309,5 +314,6 @@ def _meeting_form(request: HttpRequest, *, keep_note_only: bool = False) -> Http
 
 @writer_required
 @require_http_methods(["GET", "POST"])
+@create_revision()
 def meeting_create(request: HttpRequest) -> HttpResponse:
     return _meeting_form(request)

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
+from reversion.views import create_revision
 from taggit.models import Tag
 
 from config import roles
@@ -99,6 +100,7 @@ def _similar_work_check(request: HttpRequest, writeup: WriteUp | None) -> HttpRe
 
 @writer_required
 @require_http_methods(["GET", "POST"])
+@create_revision()
 def writeup_create(request: HttpRequest) -> HttpResponse:
     if request.POST.get("action") == "similar":
         return _similar_work_check(request, None)
@@ -117,6 +119,7 @@ def writeup_create(request: HttpRequest) -> HttpResponse:
 
 @writer_required
 @require_http_methods(["GET", "POST"])
+@create_revision()
 def writeup_edit(request: HttpRequest, slug: str) -> HttpResponse:
     writeup = editable_or_404(request.user, WriteUp.objects.all(), slug=slug)
     if request.POST.get("action") == "similar":

@@ -13,6 +13,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from config import roles
+from practice.history import revision
 from practice.publishing import Status, review_date
 
 SUBMIT, PUBLISH, DRAFT = "submit", "publish", "draft"
@@ -69,7 +70,7 @@ APPROVABLE = (Status.IN_REVIEW, Status.SCHEDULED, Status.DRAFT, Status.CHANGES_R
 def approve(model, pk: int, editor, when=None):
     """Publish now, or schedule for `when` (an aware datetime) if that is in the future. The
     row is locked: two editors approving at once publish once; the second is told."""
-    with transaction.atomic():
+    with transaction.atomic(), revision(editor, "Approved"):
         item = model.objects.select_for_update().filter(pk=pk).first()
         if item is None or item.status not in APPROVABLE:
             raise NotInReview
@@ -89,7 +90,7 @@ def approve(model, pk: int, editor, when=None):
 
 def unschedule(model, pk: int, editor):
     """Take a scheduled item back into review, unpublished."""
-    with transaction.atomic():
+    with transaction.atomic(), revision(editor, "Schedule cancelled"):
         item = model.objects.select_for_update().filter(pk=pk).first()
         if item is None or item.status != Status.SCHEDULED:
             raise NotInReview
@@ -108,7 +109,7 @@ def publish_due(models_, now=None) -> int:
     published = 0
     for model in models_:
         while True:
-            with transaction.atomic():
+            with transaction.atomic(), revision(None, "Published as scheduled"):
                 item = (
                     model.objects.select_for_update(skip_locked=True)
                     .filter(status=Status.SCHEDULED, publish_at__lte=now)
@@ -127,8 +128,8 @@ def publish_due(models_, now=None) -> int:
 
 def mark_reviewed(model, pk: int, editor, review_by=None):
     """An editor checked a published item is still right: last reviewed now, next review in
-    two years unless they chose a date."""
-    with transaction.atomic():
+    two years unless they chose a date. Recorded as a revision."""
+    with transaction.atomic(), revision(editor, "Reviewed"):
         item = model.objects.select_for_update().filter(pk=pk).first()
         if item is None or not item.is_published:
             raise NotInReview
@@ -142,7 +143,7 @@ def mark_reviewed(model, pk: int, editor, review_by=None):
 def request_changes(model, pk: int, editor, comment: str):
     """Send an item in review back to its author with the editor's comments. The row is
     locked, so two editors acting at once act once."""
-    with transaction.atomic():
+    with transaction.atomic(), revision(editor, comment):
         item = model.objects.select_for_update().filter(pk=pk).first()
         if item is None or item.status != Status.IN_REVIEW:
             raise NotInReview

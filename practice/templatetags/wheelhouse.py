@@ -87,6 +87,19 @@ def editable_by(item, user) -> bool:
 
 
 @register.filter
+def history_url(item) -> str:
+    """The staff page of `item`'s revisions (config/history_views.py), by its search kind."""
+    from django.urls import reverse
+
+    from search.registry import type_for
+
+    search_type = type_for(item)
+    if search_type is None or item.pk is None:
+        return ""
+    return reverse("item_history", kwargs={"kind": search_type.kind, "pk": item.pk})
+
+
+@register.filter
 def review_comment(item) -> str:
     """The editor's comments when they last sent `item` back for changes."""
     from practice.workflow import last_comment

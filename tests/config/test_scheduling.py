@@ -297,3 +297,19 @@ def test_my_work_lists_scheduled_and_due_for_review():
     page = contributor.get("/my-work/").content.decode()
     assert "Scheduled (1)" in page and "Going out soon" in page
     assert "Due for review (1)" in page and "Needs a look" in page
+
+
+@pytest.mark.django_db
+def test_reviewing_approving_and_scheduled_publication_each_leave_a_revision():
+    from reversion.models import Version
+
+    editor, user = _signed_in("ben", roles.EDITOR)
+    item = make_writeup(title="Dads' peer support", status=Status.IN_REVIEW)
+    workflow.approve(WriteUp, item.pk, user, timezone.now() + timedelta(hours=1))
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        _sweep()
+        editor.post("/review/reviewed/", {"kind": "writeup", "pk": item.pk, "review_by": ""})
+    comments = [v.revision.comment for v in Version.objects.get_for_object(item).order_by("pk")]
+    assert comments == ["Approved", "Published as scheduled", "Reviewed"]
+    history_page = editor.get(f"/history/writeup/{item.pk}/").content.decode()
+    assert "Reviewed" in history_page and "Published as scheduled" in history_page
