@@ -27,13 +27,15 @@ def _item_or_404(user, kind: str, pk: int):
 @login_required
 def item_history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     item = _item_or_404(request.user, kind, pk)
+    entries = history.item_history(item)
     return render(
         request,
         "history/item_history.html",
         {
             "item": item,
             "kind": kind,
-            "entries": history.item_history(item),
+            "entries": entries,
+            "since_published": history.since_published(entries, item),
             "can_restore": roles.can_edit(request.user, item),
         },
     )

@@ -261,6 +261,25 @@ def _shown(field, value) -> str:
     return str(value)
 
 
+def since_published(entries: list[dict], item) -> dict | None:
+    """What the newest version changed against the newest published one (from
+    `item_history`'s entries): what an editor checks before approving. None when the item
+    was never published, or the newest version is the published one."""
+    from practice.publishing import Status
+
+    if not entries:
+        return None
+    published = next(
+        (e for e in entries if e["snapshot"]["fields"].get("status") == Status.PUBLISHED), None
+    )
+    if published is None or published is entries[0]:
+        return None
+    return {
+        "published": published,
+        "changes": changes(type(item), published["snapshot"], entries[0]["snapshot"]),
+    }
+
+
 def item_history(item) -> list[dict]:
     """The item's revisions, newest first, each with what it changed."""
     from practice.publishing import Status
@@ -282,6 +301,7 @@ def item_history(item) -> list[dict]:
                 "status": dict(Status.choices).get(status, status),
                 "changes": changes(type(item), previous, snap),
                 "first": previous is None,
+                "snapshot": snap,
             }
         )
         previous = snap

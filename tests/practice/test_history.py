@@ -154,3 +154,28 @@ def test_visitor_text_is_escaped_in_the_diff(staff_client, staff_user):
     html = staff_client.get(_url("writeup", writeup)).content.decode()
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_review_shows_what_changed_since_the_last_published_version():
+    from practice import workflow
+
+    editor_user = get_user_model().objects.create_user(username="eda", password="pw")
+    editor_user.groups.add(Group.objects.get_or_create(name=roles.EDITOR)[0])
+    editor = Client()
+    editor.force_login(editor_user)
+    item = make_writeup(title="Walking groups", summary="Carers walked every week.")
+    with history.revision(editor_user, "Published"):
+        item.save()
+    item.summary = "Carers and their families walked every fortnight."
+    item.status = Status.IN_REVIEW
+    with history.revision(editor_user, "Submitted"):
+        item.save()
+    queue = editor.get("/review/").content.decode()
+    assert f"/history/writeup/{item.pk}/" in queue
+    page = editor.get(f"/history/writeup/{item.pk}/").content.decode()
+    since = page.split("Changes since it was last published", 1)[1].split("</section>", 1)[0]
+    assert "<del>" in since and "<ins>" in since
+    assert "families" in since and "fortnight" in since
+    workflow.approve(type(item), item.pk, editor_user)
+    page = editor.get(f"/history/writeup/{item.pk}/").content.decode()
+    assert "Changes since it was last published" not in page
