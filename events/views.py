@@ -22,6 +22,7 @@ from events.models import Event, EventNote, Status
 from practice import workflow
 from practice.models import Region
 from practice.permissions import editable_or_404, writer_required
+from practice.stale import changed_since_opened
 from search.similar import similar_items, similar_text
 
 
@@ -147,11 +148,14 @@ def event_create(request: HttpRequest) -> HttpResponse:
 def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
     event = editable_or_404(request.user, Event.objects.select_related("series"), slug=slug)
     form = EventForm(request.POST or None, instance=event)
+    stale = None
     if request.method == "POST" and form.is_valid():
-        event = _save_event_form(request, form)
-        _saved_message(request, event, "Event")
-        return redirect(event)
-    return render(request, "events/event_form.html", {"form": form, "event": event})
+        stale = changed_since_opened(request, event)
+        if stale is None:
+            event = _save_event_form(request, form)
+            _saved_message(request, event, "Event")
+            return redirect(event)
+    return render(request, "events/event_form.html", {"form": form, "event": event, "stale": stale})
 
 
 def _note_forms(request: HttpRequest, *, note: EventNote | None, event: Event | None):
@@ -269,14 +273,17 @@ def note_edit(request: HttpRequest, slug: str) -> HttpResponse:
     form, speakers = _note_forms(request, note=note, event=note.event)
     if request.POST.get("action") == "similar":
         return _note_similar_check(request, form, speakers, event=note.event, note=note)
+    stale = None
     if request.method == "POST" and form.is_valid() and speakers.is_valid():
-        note = _save_note(request, form.save(commit=False), form, speakers)
-        _saved_message(request, note, "Notes")
-        return redirect(note)
+        stale = changed_since_opened(request, note)
+        if stale is None:
+            note = _save_note(request, form.save(commit=False), form, speakers)
+            _saved_message(request, note, "Notes")
+            return redirect(note)
     return render(
         request,
         "events/note_form.html",
-        {"form": form, "speakers": speakers, "event": note.event, "note": note},
+        {"form": form, "speakers": speakers, "event": note.event, "note": note, "stale": stale},
     )
 
 

@@ -14,6 +14,7 @@ from practice.forms import WriteUpForm
 from practice.models import EVIDENCE_LEVEL_DESCRIPTIONS, EvidenceLevel, Region, WriteUp
 from practice.permissions import editable_or_404, writer_required
 from practice.publishing import Status
+from practice.stale import changed_since_opened
 from search import registry
 from search.similar import similar_items, similar_text
 
@@ -125,11 +126,16 @@ def writeup_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if request.POST.get("action") == "similar":
         return _similar_work_check(request, writeup)
     form = WriteUpForm(request.POST or None, instance=writeup)
+    stale = None
     if request.method == "POST" and form.is_valid():
+        stale = changed_since_opened(request, writeup)
+    if stale is None and request.method == "POST" and form.is_valid():
         writeup = _save_writeup(request, form)
         messages.success(
             request,
             "Changes published." if writeup.is_published else _draft_message(request.user, writeup),
         )
         return redirect(writeup)
-    return render(request, "practice/writeup_form.html", {"form": form, "writeup": writeup})
+    return render(
+        request, "practice/writeup_form.html", {"form": form, "writeup": writeup, "stale": stale}
+    )

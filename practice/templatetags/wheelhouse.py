@@ -87,6 +87,14 @@ def editable_by(item, user) -> bool:
 
 
 @register.filter
+def edit_stamp(item) -> str:
+    """Which save of `item` an edit form was opened on (practice/stale.py)."""
+    from practice.stale import stamp
+
+    return stamp(item)
+
+
+@register.filter
 def history_url(item) -> str:
     """The staff page of `item`'s revisions (config/history_views.py), by its search kind."""
     from django.urls import reverse
