@@ -140,6 +140,11 @@ def _submission(request: HttpRequest):
     return model, int(pk)
 
 
+def _problems(form) -> str:
+    """A small form's errors as one message (the queue's forms show it at the top)."""
+    return " ".join(error for errors in form.errors.values() for error in errors)
+
+
 @editor_required
 @require_POST
 def request_changes(request: HttpRequest) -> HttpResponse:
@@ -170,8 +175,7 @@ def approve(request: HttpRequest) -> HttpResponse:
     model, pk = _submission(request)
     form = ApproveForm(request.POST)
     if not form.is_valid():
-        problems = " ".join(error for errors in form.errors.values() for error in errors)
-        messages.error(request, f"Nothing was published. {problems}")
+        messages.error(request, f"Nothing was published. {_problems(form)}")
         return redirect("review")
     try:
         item = workflow.approve(model, pk, request.user, form.cleaned_data["publish_at"])
@@ -210,8 +214,7 @@ def mark_reviewed(request: HttpRequest) -> HttpResponse:
     model, pk = _submission(request)
     form = ReviewByForm(request.POST)
     if not form.is_valid():
-        problems = " ".join(error for errors in form.errors.values() for error in errors)
-        messages.error(request, f"Nothing was changed. {problems}")
+        messages.error(request, f"Nothing was changed. {_problems(form)}")
         return redirect("review")
     try:
         item = workflow.mark_reviewed(model, pk, request.user, form.cleaned_data["review_by"])
