@@ -8,8 +8,9 @@ class WheelhouseConfig(AppConfig):
     verbose_name = "Wheelhouse"
 
     def ready(self) -> None:
-        from config import pagecache, roles
+        from config import audit, pagecache, roles
         from search import registry
 
+        audit.connect()
         pagecache.connect()
         registry.set_editor_check(roles.is_editor)

@@ -22,6 +22,7 @@ def permissions(request: HttpRequest) -> dict:
     return {
         "can_write": SimpleLazyObject(lambda: roles.can_write(user)),
         "is_editor": SimpleLazyObject(lambda: roles.is_editor(user)),
+        "is_administrator": SimpleLazyObject(lambda: roles.is_administrator(user)),
         "in_review": SimpleLazyObject(lambda: _in_review(user)),
     }
 

@@ -38,6 +38,11 @@ def is_editor(user) -> bool:
     return bool(roles(user) & {EDITOR, ADMINISTRATOR})
 
 
+def is_administrator(user) -> bool:
+    """People and roles, invitations and accounts (config/accounts/): administrators only."""
+    return ADMINISTRATOR in roles(user)
+
+
 def can_write(user) -> bool:
     return bool(roles(user))
 

@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from django.views.static import serve
 
-from config import history_views, views
+from config import audit_views, history_views, views
 from config.forms import SignInForm
 from events.sitemaps import EventNoteSitemap, EventSitemap
 from practice import uploads
@@ -26,6 +26,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("tags/<slug:slug>/", views.tag_detail, name="tag"),
     path("review/", views.review_queue, name="review"),
+    path("audit/", audit_views.audit_log, name="audit"),
     path("my-work/", views.my_work, name="my_work"),
     path("review/changes/", views.request_changes, name="request_changes"),
     path("history/<str:kind>/<int:pk>/", history_views.item_history, name="item_history"),
@@ -46,6 +47,7 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("config.accounts.urls")),  # people, invitations, password reset
     path("staff/markdown/preview/", uploads.markdown_preview, name="markdown_preview"),
     path("staff/markdown/upload/", uploads.image_upload, name="markdown_upload"),
     path("admin/", admin.site.urls),

@@ -29,6 +29,7 @@ def _requires(allowed, message: str):
 # Anonymous visitors are sent to sign in; signed-in people without the role are refused.
 writer_required = _requires(roles.can_write, "Only contributors and editors can do this.")
 editor_required = _requires(roles.is_editor, "Only editors can do this.")
+administrator_required = _requires(roles.is_administrator, "Only administrators can do this.")
 
 
 def editable_or_404(user, queryset, **lookup):
