@@ -92,10 +92,15 @@ def subscription_mail_send(*, subscriber_id: int | None, reason: LinkReason) -> 
 
 
 def review_mails_anyone(transition) -> bool:
-    """Whether this step of a review is mailed: a submission, a request for changes, or a
-    publication after review."""
-    return transition.to_status in (Status.IN_REVIEW, Status.CHANGES_REQUESTED) or (
-        transition.to_status == Status.PUBLISHED and transition.from_status == Status.IN_REVIEW
+    """Whether this step of a review is mailed: a submission, a request for changes, an
+    approval for later, or a publication after review or on schedule."""
+    return transition.to_status in (
+        Status.IN_REVIEW,
+        Status.CHANGES_REQUESTED,
+        Status.SCHEDULED,
+    ) or (
+        transition.to_status == Status.PUBLISHED
+        and transition.from_status in (Status.IN_REVIEW, Status.SCHEDULED)
     )
 
 

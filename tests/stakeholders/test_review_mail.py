@@ -73,6 +73,34 @@ def test_each_step_mails_the_people_concerned(settings):
     ]
 
 
+def test_approval_for_later_and_the_scheduled_publication_are_mailed_to_the_author(settings):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from practice import workflow
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    asha, _ = _person("asha", roles.CONTRIBUTOR), _person("ben", roles.EDITOR)
+    asha.post("/practice/new/", {**WRITEUP, "action": "submit"})
+    writeup = WriteUp.objects.get()
+    ben = get_user_model().objects.get(username="ben")
+    workflow.approve(WriteUp, writeup.pk, ben, timezone.now() + timedelta(hours=1))
+    _work()
+    mail.outbox[:] = [m for m in mail.outbox if m.to == ["asha@example.org"]]
+    [approved] = mail.outbox
+    assert approved.subject == "Approved for later: Walking groups"
+    assert "ben approved" in approved.body and "To publish" in approved.body
+    mail.outbox.clear()
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        call_command("publish_scheduled", verbosity=0)
+        _work()
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["asha@example.org"], "Published: Walking groups")
+    ]
+
+
 def test_nobody_is_mailed_of_their_own_action(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     ben = _person("ben", roles.EDITOR)
