@@ -3,8 +3,6 @@ read, so that practice/ never imports events/ (events/ may use practice/, not th
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.db import connection
 from django.db.models import Q
@@ -22,7 +20,7 @@ from events import queries as events_queries
 from practice import queries, workflow
 from practice.models import ReviewCriterion, WriteUp
 from practice.permissions import editor_required, writer_required
-from practice.publishing import Status
+from practice.publishing import Status, review_soon
 from search.registry import kind_label
 
 
@@ -93,22 +91,17 @@ def in_review_counts() -> int:
         return cursor.fetchone()[0]
 
 
-# How far ahead the queue shows published items coming up for review.
-REVIEW_SOON = timedelta(days=30)
-
-
 @editor_required
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Submissions waiting (oldest first), what is scheduled (soonest first), and published
     items due for review (most overdue first), every content type together."""
-    soon = timezone.localdate() + REVIEW_SOON
     waiting, scheduled, due = [], [], []
     for kind, model in REVIEWABLE.items():
         label = kind_label(kind)
         rows = model.objects.filter(
             Q(status__in=[Status.IN_REVIEW, Status.SCHEDULED])
-            | Q(status=Status.PUBLISHED, review_by__lte=soon)
+            | Q(status=Status.PUBLISHED, review_by__lte=review_soon())
         ).select_related("author")
         for item in rows:
             target = {Status.IN_REVIEW: waiting, Status.SCHEDULED: scheduled}.get(item.status, due)
@@ -124,7 +117,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "scheduled": scheduled,
             "due": due,
             "today": timezone.localdate(),
-            "approve_form": ApproveForm(),
             "checklist": list(ReviewCriterion.objects.filter(active=True)),
             "max_comment": MAX_REVIEW_COMMENT,
         },
@@ -249,11 +241,6 @@ def my_work(request: HttpRequest) -> HttpResponse:
         (label, [(kind, item) for kind, item in mine if item.status == status])
         for status, label in MY_WORK
     ]
-    soon = timezone.localdate() + REVIEW_SOON
-    due = [
-        (kind, item)
-        for kind, item in mine
-        if item.is_published and item.review_by is not None and item.review_by <= soon
-    ]
+    due = [(kind, item) for kind, item in mine if item.review_due]
     groups.insert(1, ("Due for review", sorted(due, key=lambda row: row[1].review_by)))
     return render(request, "review/my_work.html", {"groups": groups})

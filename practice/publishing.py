@@ -4,7 +4,7 @@ a new content type is a model on `Publishable` plus a `search.py` that registers
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -30,6 +30,15 @@ class Status(models.TextChoices):
 # How long a published item stands before an editor should check it is still right (NICE's
 # shared learning examples expire after two years).
 REVIEW_INTERVAL_YEARS = 2
+
+
+# How far ahead editors (the review queue) and authors (My work) see reviews coming up.
+REVIEW_SOON = timedelta(days=30)
+
+
+def review_soon() -> date:
+    """Published items with a review date up to this one are due for review."""
+    return timezone.localdate() + REVIEW_SOON
 
 
 def review_date(start) -> date:
@@ -194,6 +203,11 @@ class Publishable(models.Model):
     def last_reviewed(self):
         """When an editor last checked it: a review, or else its publication."""
         return self.last_reviewed_at or self.published_at
+
+    @property
+    def review_due(self) -> bool:
+        """Due for review within `REVIEW_SOON`, or overdue."""
+        return self.is_published and self.review_by is not None and self.review_by <= review_soon()
 
     @property
     def review_overdue(self) -> bool:
