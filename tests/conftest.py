@@ -7,6 +7,8 @@ import itertools
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
 from django.utils import timezone
 
 from practice.models import WriteUp
@@ -17,6 +19,25 @@ from practice.publishing import Status
 from tests.search.commit import on_commit_as_in_production  # noqa: F401
 
 _counter = itertools.count(1)
+
+
+# The password of users made by make_person unless a test gives its own.
+TEST_PASSWORD = "pw"  # noqa: S105
+
+
+def make_person(username: str, role: str | None = None, *, password: str = TEST_PASSWORD, **fields):
+    """A saved user in `role`'s group (config/roles.py); any User field can be given."""
+    user = get_user_model().objects.create_user(username=username, password=password, **fields)
+    if role:
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+def signed_in(user) -> Client:
+    """A test client signed in as `user`."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,9 @@ from django_tasks_db.models import DBTaskResult
 
 from config import roles, signals
 from practice.plaintext import ONE_LINE_MESSAGE
+from tests.conftest import make_person as user_in_role
 from tests.conftest import make_writeup
+from tests.conftest import signed_in as client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -68,16 +70,7 @@ def make_person(username: str, role: str | None, **fields):
     if role == roles.ADMINISTRATOR:
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
-    user = User.objects.create_user(username=username, password=PASSWORD, **fields)
-    if role:
-        user.groups.add(Group.objects.get_or_create(name=role)[0])
-    return user
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return user_in_role(username, role, password=PASSWORD, **fields)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import HttpResponse
@@ -18,7 +18,7 @@ from config.models import AuditEntry
 from events.models import Event
 from practice.models import WriteUp
 from search.models import Synonym
-from tests.conftest import make_writeup
+from tests.conftest import make_person, make_writeup, signed_in
 from tests.events.conftest import make_event
 
 pytestmark = pytest.mark.django_db
@@ -29,16 +29,7 @@ CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def make_user(username: str, role: str | None = None, **fields):
-    user = get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
-    if role:
-        user.groups.add(Group.objects.get_or_create(name=role)[0])
-    return user
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return make_person(username, role, password=PASSWORD, **fields)
 
 
 def entries(action: str) -> list[AuditEntry]:

@@ -4,24 +4,18 @@ the admin, shown beside every submission on /review/."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import Client
 
 from config import roles
 from practice.models import ReviewCriterion
 from practice.publishing import Status
-from tests.conftest import make_writeup
+from tests.conftest import make_person, make_writeup, signed_in
 
 pytestmark = pytest.mark.django_db
 
 
 def _client(role: str, **flags) -> Client:
-    user = get_user_model().objects.create_user(username=role.lower(), password="pw", **flags)
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
-    client = Client()
-    client.force_login(user)
-    return client
+    return signed_in(make_person(role.lower(), role, **flags))
 
 
 def test_the_seeded_checklist_is_shown_beside_each_submission():

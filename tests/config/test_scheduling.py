@@ -12,8 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -26,7 +24,7 @@ from practice.models import WriteUp
 from practice.publishing import Status, review_date
 from search.forms import SearchFilters
 from search.queries import search_run
-from tests.conftest import make_writeup
+from tests.conftest import make_person, make_writeup, signed_in
 from tests.events.conftest import make_event, make_note
 
 LONDON = ZoneInfo("Europe/London")
@@ -35,11 +33,8 @@ NOW = datetime(2026, 6, 2, 12, 0, tzinfo=UTC)
 
 
 def _signed_in(username: str, role: str) -> tuple[Client, object]:
-    user = get_user_model().objects.create_user(username=username, password="pw")
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
-    client = Client()
-    client.force_login(user)
-    return client, user
+    user = make_person(username, role)
+    return signed_in(user), user
 
 
 def _found(title: str) -> bool:

@@ -6,25 +6,20 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import Client
 
 from config import roles
 from events.models import Event
 from practice.models import WriteUp
 from practice.publishing import Status
+from tests.conftest import make_person, signed_in
 from tests.events.conftest import make_event
 
 pytestmark = pytest.mark.django_db
 
 
 def _editor(username: str) -> Client:
-    user = get_user_model().objects.create_user(username=username, password="pw")
-    user.groups.add(Group.objects.get_or_create(name=roles.EDITOR)[0])
-    client = Client()
-    client.force_login(user)
-    return client
+    return signed_in(make_person(username, roles.EDITOR))
 
 
 def _loaded_at(page: str) -> str:
