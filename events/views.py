@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
 from reversion.views import create_revision
-from taggit.models import Tag
 
 from config import roles
 from events import calendar, queries, services
@@ -19,6 +18,7 @@ from events.forms import (
     speaker_initial,
 )
 from events.models import Event, EventNote, Status
+from practice import queries as practice_queries
 from practice import workflow
 from practice.models import Region
 from practice.permissions import editable_or_404, writer_required
@@ -36,7 +36,9 @@ def _list(request: HttpRequest, *, when: str) -> HttpResponse:
             "when": when,
             "page_obj": page_for(filters, request.GET.get("page")),
             "filters": filters,
-            "filter_tag": Tag.objects.filter(slug=filters.tag).first() if filters.tag else None,
+            "filter_tag": practice_queries.shown_tag(
+                filters.tag, request.user, (Event, EventNote)
+            ),
             "regions": Region.choices,
             "drafts": queries.staff_drafts(request.user) if when == "upcoming" else None,
         },

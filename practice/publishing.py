@@ -135,6 +135,20 @@ def attach_tags(items) -> None:
             )
 
 
+def tags_on_published(models_: tuple[type[models.Model], ...]) -> Q:
+    """A filter on taggit's Tag: used by a published item of one of these models. The
+    one definition of a public tag, for every page that names tags: a tag only drafts use
+    must not reveal that they exist."""
+    used = Q(pk__in=[])
+    for model in models_:
+        used |= Q(
+            taggit_taggeditem_items__content_type__app_label=model._meta.app_label,
+            taggit_taggeditem_items__content_type__model=model._meta.model_name,
+            taggit_taggeditem_items__object_id__in=model.objects.published().values("pk"),
+        )
+    return used
+
+
 class Publishable(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)

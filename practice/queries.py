@@ -8,8 +8,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from taggit.models import Tag
 
+from config import roles
 from config.pagecache import remember
 from practice.models import WriteUp
+from practice.publishing import tags_on_published
 from search.forms import EvidenceField, FilterForm, RegionField
 
 PAGE_SIZE = 20
@@ -58,6 +60,18 @@ class WriteUpFilters:
         if self.q:
             writeups = writeups.filter(title__icontains=self.q)
         return writeups
+
+
+def shown_tag(slug: str, user, models_: tuple = (WriteUp,)) -> Tag | None:
+    """The tag a list is filtered by, to name on the page: any tag for editors, else only
+    one that a published item of these models uses. A visitor who types the slug of a tag
+    only drafts use sees their own words back (the slug), not the tag's stored name."""
+    if not slug:
+        return None
+    tags = Tag.objects.filter(slug=slug)
+    if not roles.is_editor(user):
+        tags = tags.filter(tags_on_published(models_))
+    return tags.first()
 
 
 def writeup_page(user, filters: WriteUpFilters, page_number) -> Page:

@@ -6,7 +6,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 from reversion.views import create_revision
-from taggit.models import Tag
 
 from config import roles
 from practice import queries, workflow
@@ -26,14 +25,13 @@ def about(request: HttpRequest) -> HttpResponse:
 
 def writeup_list(request: HttpRequest) -> HttpResponse:
     filters = queries.WriteUpFilters.from_query(request.GET)
-    tag = Tag.objects.filter(slug=filters.tag).first() if filters.tag else None
     return render(
         request,
         "practice/writeup_list.html",
         {
             "page_obj": queries.writeup_page(request.user, filters, request.GET.get("page")),
             "filters": filters,
-            "filter_tag": tag,
+            "filter_tag": queries.shown_tag(filters.tag, request.user),
             "regions": Region.choices,
             # The levels search filters by: "Not assessed" is no level (practice/search.py).
             "evidence_levels": [

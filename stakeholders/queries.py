@@ -9,6 +9,7 @@ from taggit.models import Tag
 from config.pagecache import remember
 from events.models import Event, EventNote
 from practice.models import WriteUp
+from practice.publishing import tags_on_published
 from stakeholders.models import (
     Delivery,
     DeliveryStatus,
@@ -38,18 +39,7 @@ def _topic_choices(*, keep: list[str] | tuple[str, ...] = ()) -> list:
     holds a subscriber's existing topics so a tag that falls out of use stays visible (and
     removable) on their page."""
 
-    def used_by(model: str, published) -> Q:
-        return Q(
-            taggit_taggeditem_items__content_type__app_label=published.model._meta.app_label,
-            taggit_taggeditem_items__content_type__model=model,
-            taggit_taggeditem_items__object_id__in=published.values("pk"),
-        )
-
-    published = (
-        used_by("writeup", WriteUp.objects.published())
-        | used_by("eventnote", EventNote.objects.published())
-        | used_by("event", Event.objects.published())
-    )
+    published = tags_on_published((WriteUp, EventNote, Event))
     tags = list(
         Tag.objects.filter(published | Q(slug__in=list(keep)))
         .annotate(uses=Count("taggit_taggeditem_items", filter=published))
