@@ -36,9 +36,7 @@ def _list(request: HttpRequest, *, when: str) -> HttpResponse:
             "when": when,
             "page_obj": page_for(filters, request.GET.get("page")),
             "filters": filters,
-            "filter_tag": practice_queries.shown_tag(
-                filters.tag, request.user, (Event, EventNote)
-            ),
+            "filter_tag": practice_queries.shown_tag(filters.tag, request.user, (Event, EventNote)),
             "regions": Region.choices,
             "drafts": queries.staff_drafts(request.user) if when == "upcoming" else None,
         },
