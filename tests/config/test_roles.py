@@ -3,19 +3,23 @@ whatever the page shows. Items a user may not know about are 404, not 403."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
+from reversion.models import Version
 
 from config import roles
+from config.models import AuditEntry
 from events.models import Event, EventNote
+from practice import history
 from practice.models import WriteUp
 from practice.publishing import Status
-from tests.conftest import make_writeup
+from tests.conftest import make_person, make_writeup, signed_in
 from tests.events.conftest import make_event, make_note
 
 pytestmark = pytest.mark.django_db
@@ -23,22 +27,21 @@ pytestmark = pytest.mark.django_db
 PEOPLE = ("anonymous", "contributor", "other contributor", "editor", "administrator")
 
 
+ROLE_OF = {
+    "contributor": roles.CONTRIBUTOR,
+    "other contributor": roles.CONTRIBUTOR,
+    "editor": roles.EDITOR,
+    "administrator": roles.ADMINISTRATOR,
+}
+
+
 def _person(name: str) -> Client:
-    client = Client()
     if name == "anonymous":
-        return client
-    role = {"contributor": roles.CONTRIBUTOR, "other contributor": roles.CONTRIBUTOR}.get(
-        name, roles.EDITOR if name == "editor" else roles.ADMINISTRATOR
+        return Client()
+    admin = name == "administrator"
+    return signed_in(
+        make_person(name.replace(" ", "-"), ROLE_OF[name], is_staff=admin, is_superuser=admin)
     )
-    user = get_user_model().objects.create_user(
-        username=name.replace(" ", "-"),
-        password="pw",
-        is_staff=role == roles.ADMINISTRATOR,
-        is_superuser=role == roles.ADMINISTRATOR,
-    )
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -83,14 +86,145 @@ GETS = {
     "/search/gaps/": (LOGIN, REFUSED, REFUSED, OK, OK),
     "/review/": (LOGIN, REFUSED, REFUSED, OK, OK),
     "/my-work/": (LOGIN, OK, OK, OK, OK),
+    "/people/": (LOGIN, REFUSED, REFUSED, REFUSED, OK),
+    "/audit/": (LOGIN, REFUSED, REFUSED, REFUSED, OK),
+    # The history of an item a person may not know about is as missing as the item.
+    "/history/writeup/{draft write-up pk}/": (LOGIN, OK, MISSING, OK, OK),
+    "/history/writeup/{published write-up pk}/": (LOGIN, OK, MISSING, OK, OK),
+    "/history/event/{draft event pk}/": (LOGIN, OK, MISSING, OK, OK),
+    "/history/note/{draft note pk}/": (LOGIN, OK, MISSING, OK, OK),
 }
+
+
+def _fill(path: str, items) -> str:
+    slugs = {name: item.slug for name, item in items.items()}
+    return path.format(**slugs, **{f"{name} pk": item.pk for name, item in items.items()})
 
 
 @pytest.mark.parametrize("path", GETS)
 def test_every_role_against_every_page(people, items, path):
-    url = path.format(**{name: item.slug for name, item in items.items()})
+    url = _fill(path, items)
     got = tuple(people[name].get(url).status_code for name in PEOPLE)
     assert got == GETS[path], dict(zip(PEOPLE, got, strict=True))
+
+
+# --- Every POST that changes something, by every role ------------------------------------
+# Each row: the URL, the form it posts, and what must be true afterwards when it worked.
+# Anyone refused leaves everything as it was.
+
+DONE = "done"  # redirected back to the page it came from, with a message
+
+
+@pytest.fixture
+def targets(people, items):
+    """What the POSTs act on: the contributor's submissions, a published item with a
+    revision to restore, and accounts for the administrator's forms."""
+    author = get_user_model().objects.get(username="contributor")
+    published = items["published write-up"]
+    with history.revision(author, "First words"):
+        published.save()
+    pending = make_person("invitee", roles.CONTRIBUTOR, email="invitee@example.org")
+    pending.is_active = False
+    pending.set_unusable_password()
+    pending.save()
+    return {
+        "in review": make_writeup(title="Waiting", status=Status.IN_REVIEW, author=author),
+        "scheduled": make_writeup(
+            title="Soon",
+            status=Status.SCHEDULED,
+            publish_at=timezone.now() + timedelta(days=1),
+            author=author,
+        ),
+        "published": published,
+        "version": Version.objects.get_for_object(published).first(),
+        "colleague": get_user_model().objects.get(username="other-contributor"),
+        "left": make_person("left", roles.CONTRIBUTOR, is_active=False),
+        "pending": pending,
+    }
+
+
+def _status(item) -> str:
+    return type(item).objects.get(pk=item.pk).status
+
+
+POSTS = {
+    "request changes": (
+        lambda t: "/review/changes/",
+        lambda t: {"kind": "writeup", "pk": t["in review"].pk, "comment": "Say who it was for."},
+        lambda t: _status(t["in review"]) == Status.CHANGES_REQUESTED,
+        (LOGIN, REFUSED, REFUSED, DONE, DONE),
+    ),
+    "approve": (
+        lambda t: "/review/approve/",
+        lambda t: {"kind": "writeup", "pk": t["in review"].pk, "when": "now"},
+        lambda t: _status(t["in review"]) == Status.PUBLISHED,
+        (LOGIN, REFUSED, REFUSED, DONE, DONE),
+    ),
+    "unschedule": (
+        lambda t: "/review/unschedule/",
+        lambda t: {"kind": "writeup", "pk": t["scheduled"].pk},
+        lambda t: _status(t["scheduled"]) == Status.IN_REVIEW,
+        (LOGIN, REFUSED, REFUSED, DONE, DONE),
+    ),
+    "mark reviewed": (
+        lambda t: "/review/reviewed/",
+        lambda t: {"kind": "writeup", "pk": t["published"].pk},
+        lambda t: WriteUp.objects.get(pk=t["published"].pk).last_reviewed_at is not None,
+        (LOGIN, REFUSED, REFUSED, DONE, DONE),
+    ),
+    # Restoring a published item's earlier version is editing it: editors only. The author
+    # (who may read its history) is refused as missing, like anyone else.
+    "restore": (
+        lambda t: f"/history/writeup/{t['published'].pk}/restore/{t['version'].pk}/",
+        lambda t: {},
+        lambda t: Version.objects.get_for_object(t["published"]).count() > 1,
+        (LOGIN, MISSING, MISSING, DONE, DONE),
+    ),
+    "invite": (
+        lambda t: "/people/",
+        lambda t: {"email": "new@example.org", "role": roles.CONTRIBUTOR, "name": "New"},
+        lambda t: get_user_model().objects.filter(email="new@example.org").exists(),
+        (LOGIN, REFUSED, REFUSED, REFUSED, DONE),
+    ),
+    "change role": (
+        lambda t: f"/people/{t['colleague'].pk}/role/",
+        lambda t: {"role": roles.EDITOR},
+        lambda t: roles.is_editor(get_user_model().objects.get(pk=t["colleague"].pk)),
+        (LOGIN, REFUSED, REFUSED, REFUSED, DONE),
+    ),
+    "deactivate": (
+        lambda t: f"/people/{t['colleague'].pk}/deactivate/",
+        lambda t: {},
+        lambda t: not get_user_model().objects.get(pk=t["colleague"].pk).is_active,
+        (LOGIN, REFUSED, REFUSED, REFUSED, DONE),
+    ),
+    "reactivate": (
+        lambda t: f"/people/{t['left'].pk}/reactivate/",
+        lambda t: {},
+        lambda t: get_user_model().objects.get(pk=t["left"].pk).is_active,
+        (LOGIN, REFUSED, REFUSED, REFUSED, DONE),
+    ),
+    "invite again": (
+        lambda t: f"/people/{t['pending'].pk}/invite-again/",
+        lambda t: {},
+        lambda t: AuditEntry.objects.filter(action=AuditEntry.Action.INVITED).exists(),
+        (LOGIN, REFUSED, REFUSED, REFUSED, DONE),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", PEOPLE)
+@pytest.mark.parametrize("action", POSTS)
+def test_every_role_against_every_post(people, targets, action, name):
+    url, data, happened, expected = POSTS[action]
+    want = expected[PEOPLE.index(name)]
+    response = people[name].post(url(targets), data(targets))
+    if want in (DONE, LOGIN):
+        assert response.status_code == 302
+        assert response.url.startswith("/sign-in/") is (want == LOGIN)
+    else:
+        assert response.status_code == want
+    assert happened(targets) is (want == DONE)
 
 
 def _writeup_post(**changes) -> dict:
