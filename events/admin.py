@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import models
 
 from events.models import Event, EventNote, KeyPoint, Series, Speaker
-from practice.admin import MarkdownAdmin
+from practice.admin import ContentAdmin
 from practice.plaintext import PlainTextModelForm
 
 
@@ -38,11 +38,11 @@ class SeriesAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(MarkdownAdmin):
+class EventAdmin(ContentAdmin):
     form = PlainTextModelForm
     # Booking links typed without a scheme are taken as https (Django 6's default).
     formfield_overrides = {
-        **MarkdownAdmin.formfield_overrides,
+        **ContentAdmin.formfield_overrides,
         models.URLField: {"assume_scheme": "https"},
     }
     list_display = ["title", "starts_at", "status", "is_cancelled", "organiser", "series"]
@@ -56,7 +56,7 @@ class EventAdmin(MarkdownAdmin):
 
 
 @admin.register(EventNote)
-class EventNoteAdmin(MarkdownAdmin):
+class EventNoteAdmin(ContentAdmin):
     form = PlainTextModelForm
     list_display = ["title", "event", "status", "published_at"]
     list_filter = ["status"]

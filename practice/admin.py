@@ -5,6 +5,7 @@ from markdownx.models import MarkdownxField
 from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
+from practice import history
 from practice.models import Comment, ReviewCriterion, WriteUp
 from practice.plaintext import AdminMarkdownEditor, PlainTextModelForm, validate_one_line
 from search.models import Synonym
@@ -20,8 +21,20 @@ class MarkdownAdmin(admin.ModelAdmin):
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownEditor}}
 
 
+class ContentAdmin(MarkdownAdmin):
+    """A content type's admin: its saves are revisions on the item's history page, as the
+    site's own forms' are, with tags and inlines (speakers, key points) as saved. Not
+    django-reversion's VersionAdmin: its "revert" saves an old status too, and a restore
+    here never publishes by itself (practice/history.py restores as a draft)."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        comment = "Changed in the admin" if object_id else "Added in the admin"
+        with history.revision(request.user, comment):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(WriteUp)
-class WriteUpAdmin(MarkdownAdmin):
+class WriteUpAdmin(ContentAdmin):
     form = PlainTextModelForm
     list_display = ["title", "status", "organisation", "region", "evidence_level", "published_at"]
     list_filter = ["status", "region", "evidence_level"]

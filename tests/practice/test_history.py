@@ -12,12 +12,13 @@ from reversion.models import Version
 
 from config import roles
 from events import services
-from events.models import EventNote
+from events.models import Event, EventNote
 from practice import history
 from practice.models import WriteUp
 from practice.publishing import Status
 from tests.conftest import make_writeup
 from tests.events.conftest import make_event, make_note
+from tests.events.test_one_line import _event_admin_post
 from tests.practice.test_forms import VALID
 from tests.search.conftest import result_titles, search
 
@@ -179,3 +180,32 @@ def test_the_review_shows_what_changed_since_the_last_published_version():
     workflow.approve(type(item), item.pk, editor_user)
     page = editor.get(f"/history/writeup/{item.pk}/").content.decode()
     assert "Changes since it was last published" not in page
+
+
+def test_admin_saves_are_revisions_with_speakers_and_tags(admin_client):
+    """An administrator's edits in Django's admin are in the history as the site's forms'
+    are, inline speakers and tags included."""
+    add = admin_client.post(reverse("admin:events_event_add"), _event_admin_post())
+    assert add.status_code == 302
+    event = Event.objects.get()
+    change = reverse("admin:events_event_change", args=[event.pk])
+    speaker = event.speakers.get()
+    data = _event_admin_post(
+        tags="carers, dementia",
+        **{
+            "speakers-INITIAL_FORMS": "1",
+            "speakers-0-id": str(speaker.pk),
+            "speakers-0-event": str(event.pk),
+            "speakers-0-name": "Sam Okafor",
+        },
+    )
+    assert admin_client.post(change, data).status_code == 302
+
+    versions = Version.objects.get_for_object(event)
+    assert [v.revision.get_comment() for v in versions] == [
+        "Changed in the admin",
+        "Added in the admin",
+    ]
+    html = admin_client.get(_url("event", event)).content.decode()
+    assert "Added <ins>dementia</ins>" in html
+    assert "Sam Okafor" in html and "Priya Shah" in html
