@@ -26,6 +26,7 @@ class AuditEntry(models.Model):
         DEACTIVATED = "deactivated", "Deactivated an account"
         REACTIVATED = "reactivated", "Reactivated an account"
         PASSWORD_RESET = "password_reset", "Reset a password"
+        RESET_LINK_SENT = "reset_link_sent", "Sent a password reset link"
         PUBLISHED = "published", "Published"
         UNPUBLISHED = "unpublished", "Unpublished"
         DELETED = "deleted", "Deleted"

@@ -7,11 +7,14 @@ link is stored in the task queue's table and each link's lifetime starts when it
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
-from config import roles
+from config import audit, roles
 from config.accounts.people import is_pending, role_of
 from config.accounts.tokens import (
     INVITATION_LIFETIME,
@@ -19,7 +22,11 @@ from config.accounts.tokens import (
     invitation_tokens,
     reset_tokens,
 )
+from config.models import AuditEntry
 from stakeholders.mail import email_send
+
+# At most one reset mail per account in this long (the reset page says so).
+RESET_MAIL_GAP = timedelta(minutes=15)
 
 
 def invitation_link(user) -> str:
@@ -77,11 +84,26 @@ def invitation_mail_send(*, user_id: int, invited_by_id: int | None) -> bool:
 
 def password_reset_mail_send(*, user_ids: list[int]) -> int:
     """Send a reset link to each account that can still reset its password (active, with a
-    password). Returns how many were sent."""
+    password) and was not sent one in the last RESET_MAIL_GAP: asking again and again
+    cannot fill someone's inbox, and the link sent last still works. Each link sent is in
+    the audit log, which is where the gap is read from (every worker sees it). Returns how
+    many were sent."""
     User = get_user_model()
+    users = [
+        user
+        for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk")
+        if user.has_usable_password() and user.email
+    ]
+    recent = set(
+        AuditEntry.objects.filter(
+            action=AuditEntry.Action.RESET_LINK_SENT,
+            when__gte=timezone.now() - RESET_MAIL_GAP,
+            target__in=[audit.describe_account(user) for user in users],
+        ).values_list("target", flat=True)
+    )
     sent = 0
-    for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
-        if not user.has_usable_password() or not user.email:
+    for user in users:
+        if audit.describe_account(user) in recent:
             continue
         email_send(
             template="password_reset",
@@ -93,6 +115,11 @@ def password_reset_mail_send(*, user_ids: list[int]) -> int:
                 "valid_for": lifetime_words(settings.PASSWORD_RESET_TIMEOUT),
                 "sign_in_url": f"{settings.SITE_URL}{reverse('login')}",
             },
+        )
+        audit.record(
+            AuditEntry.Action.RESET_LINK_SENT,
+            target=audit.describe_account(user),
+            detail=user.email,
         )
         sent += 1
     return sent

@@ -30,7 +30,7 @@ from config.accounts.forms import (
     ResetRequestForm,
     RoleForm,
 )
-from config.accounts.mail import with_article
+from config.accounts.mail import RESET_MAIL_GAP, lifetime_words, with_article
 from config.accounts.people import is_pending, role_of
 from config.accounts.tokens import (
     INVITATION_LIFETIME,
@@ -272,6 +272,7 @@ class ResetRequestView(auth_views.PasswordResetView):
 
 class ResetSentView(auth_views.PasswordResetDoneView):
     template_name = "registration/password_reset_done.html"
+    extra_context = {"reset_gap": lifetime_words(int(RESET_MAIL_GAP.total_seconds()))}
 
 
 @method_decorator(sensitive_post_parameters("new_password1", "new_password2"), name="dispatch")

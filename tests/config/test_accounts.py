@@ -20,6 +20,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from config import roles, signals
+from config.accounts.mail import RESET_MAIL_GAP
+from config.models import AuditEntry
 from practice.plaintext import ONE_LINE_MESSAGE
 from tests.conftest import make_person as user_in_role
 from tests.conftest import make_writeup
@@ -523,3 +525,20 @@ def test_only_administrators_reach_the_people_pages(who):
 def test_people_pages_answer_unknown_people_and_methods(admin):
     assert admin.post("/people/999999/deactivate/").status_code == 404
     assert admin.get("/people/1/deactivate/").status_code == 405
+
+
+def test_asking_again_and_again_sends_one_reset_mail_per_gap(admin):
+    """Nobody can fill a colleague's inbox from the reset page: one mail per account per
+    RESET_MAIL_GAP, whatever is typed, and the reply never says which."""
+    make_person("nia", roles.CONTRIBUTOR)
+    [first] = reset_mail_for("nia@example.org")
+    assert reset_mail_for("NIA@example.org") == []
+    page = Client().get("/sign-in/reset/sent/").content.decode()
+    assert "one link every 15 minutes at most" in page
+    # The link sent first still works, and the audit log shows the one sent.
+    assert Client().get(path_of(link_in(first, "/sign-in/reset/"))).status_code == 302
+    entries = AuditEntry.objects.filter(action=AuditEntry.Action.RESET_LINK_SENT)
+    assert [entry.detail for entry in entries] == ["nia@example.org"]
+    # After the gap, another.
+    entries.update(when=timezone.now() - RESET_MAIL_GAP - timedelta(seconds=1))
+    assert len(reset_mail_for("nia@example.org")) == 1
