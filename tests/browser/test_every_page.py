@@ -13,7 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from events.models import Series
-from practice.models import Region
+from practice import history
+from practice.models import Region, WriteUp
 from practice.publishing import Status
 from search.models import SearchLog
 from stakeholders.tokens import Purpose, make_token
@@ -79,9 +80,15 @@ def _content() -> dict[str, str]:
     }
 
 
-def _staff_pages(paths: dict[str, str]) -> dict[str, str]:
+def _staff_pages(paths: dict[str, str], user) -> dict[str, str]:
     SearchLog.objects.create(query="zebra crossings", result_count=0, duration_ms=3)
     make_writeup(title="Waiting for an editor", status=Status.IN_REVIEW)
+    # Two revisions, so the history page shows a diff.
+    writeup = WriteUp.objects.get(slug=paths["write-up"].strip("/").split("/")[-1])
+    for summary in ("Carers supported new carers.", "Carers who had been there supported others."):
+        with history.revision(user, "Clearer summary"):
+            writeup.summary = summary
+            writeup.save()
     event = paths["event, past with notes"]
     note = paths["event note"]
     return {
@@ -98,6 +105,9 @@ def _staff_pages(paths: dict[str, str]) -> dict[str, str]:
         "digest dashboard": "/updates/staff/",
         "digest preview": "/updates/staff/preview/",
         "home, signed in": "/",
+        "history": f"/history/writeup/{writeup.pk}/",
+        "people": "/people/",
+        "audit log": "/audit/",
     }
 
 
@@ -159,11 +169,12 @@ def test_every_page_type_is_accessible_and_asks_no_other_host(
     try:
         paths = _content()
         problems = _check_every_page(page, paths, own, width)
-        get_user_model().objects.create_user(
-            username="editor", password="correct horse battery", is_staff=True
+        # An administrator, who sees every staff page (people and the audit log too).
+        user = get_user_model().objects.create_superuser(
+            username="editor", password="correct horse battery"
         )
         sign_in(page, "editor", "correct horse battery")
-        problems += _check_every_page(page, _staff_pages(paths), own, width)
+        problems += _check_every_page(page, _staff_pages(paths, user), own, width)
     finally:
         context.close()
     assert not problems, "\n".join(problems)
