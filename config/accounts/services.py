@@ -105,6 +105,21 @@ def invitation_send(
 
 
 @transaction.atomic
+def invitation_cancel(*, user, by, request: HttpRequest | None = None) -> None:
+    """Withdraw an invitation not yet accepted: the account goes (it never signed in, so
+    nothing of it is lost) and with it the link. The audit log records the deletion."""
+    User = get_user_model()
+    user = User.objects.select_for_update().filter(pk=user.pk).first()
+    if user is None:
+        return
+    if not is_pending(user):
+        raise AccountError(
+            "This invitation has already been accepted: deactivate the account instead."
+        )
+    user.delete()
+
+
+@transaction.atomic
 def invitation_accept(
     *, user_id: int, token: str, name: str, password: str, request: HttpRequest
 ) -> AbstractBaseUser | None:

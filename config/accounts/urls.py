@@ -9,6 +9,11 @@ urlpatterns = [
     path("people/<int:pk>/reactivate/", views.reactivate, name="people_reactivate"),
     path("people/<int:pk>/invite-again/", views.invite_again, name="people_invite_again"),
     path(
+        "people/<int:pk>/cancel-invitation/",
+        views.cancel_invitation,
+        name="people_cancel_invitation",
+    ),
+    path(
         "sign-in/invitation/<uidb64>/<token>/",
         views.accept_invitation,
         name="accept_invitation",

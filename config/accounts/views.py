@@ -202,6 +202,22 @@ def invite_again(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("people")
 
 
+@administrator_required
+@require_POST
+def cancel_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _account(pk)
+    name = _name(user)
+    try:
+        services.invitation_cancel(user=user, by=request.user, request=request)
+    except services.AccountError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"The invitation to {name} is cancelled: its link no longer works."
+        )
+    return redirect("people")
+
+
 # --- Bad links ------------------------------------------------------------------------
 
 

@@ -210,6 +210,12 @@ POSTS = {
         lambda t: AuditEntry.objects.filter(action=AuditEntry.Action.INVITED).exists(),
         (LOGIN, REFUSED, REFUSED, REFUSED, DONE),
     ),
+    "cancel invitation": (
+        lambda t: f"/people/{t['pending'].pk}/cancel-invitation/",
+        lambda t: {},
+        lambda t: not get_user_model().objects.filter(pk=t["pending"].pk).exists(),
+        (LOGIN, REFUSED, REFUSED, REFUSED, DONE),
+    ),
 }
 
 
