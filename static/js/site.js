@@ -15,3 +15,9 @@ for (const everything of document.querySelectorAll("[data-behaviour='exclusive']
   everything.addEventListener("change", sync);
   sync();
 }
+
+/* A stale form (someone else saved the item after it was opened): the save was refused, so
+   focus moves to the warning that says so and what they changed, as NHS.UK's error summary
+   does for a form's errors (which, when there are any, keep focus). */
+const stale = document.getElementById("stale");
+if (stale && !document.querySelector(".nhsuk-error-summary")) stale.focus();
