@@ -23,10 +23,12 @@ are checked on the entry's vector, lazily, best hopes first.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from search.builder import (
     PLANNER_DEFAULT_SETTINGS,
@@ -123,15 +125,18 @@ class Plan:
         return texts[key]
 
 
-@dataclass(frozen=True, order=True)
-class Ranked:
+class Ranked(NamedTuple):
+    """A scored item, ordered by clauses matched, score, date, then id (unique, so the
+    fields after it never decide). A tuple: thousands are made per search, and a frozen
+    dataclass costs several times more to build and compare."""
+
     matched: int
     score: float
     date: float
     entry_id: int
-    family: str = field(default="", compare=False)
+    family: str = ""
     # The family's head (an event, whose notes say more): shown only if no member is.
-    is_head: bool = field(default=False, compare=False)
+    is_head: bool = False
 
 
 def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None) -> Plan:
@@ -170,6 +175,7 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
     alternatives: list[Alternative] = []
     phrases: list[str] = []
     clause_numbers: dict[int, int] = {}
+    seen: dict[tuple, int] = {}
     for (_, lexemes, counts, *_), (index, alternative, synonym) in zip(rows, owners, strict=True):
         lexemes = lexemes or []
         if not lexemes:
@@ -177,19 +183,25 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
         total = max(total, *(counts or [0]))
         for lexeme, count in zip(lexemes, counts or [], strict=True):
             idf[lexeme] = math.log(1 + (total - count + 0.5) / (count + 0.5))
-        check = None
+        number = clause_numbers.setdefault(index, len(clause_numbers))
         # A phrase of one word (the others stop words) is that word: postings tell.
-        if alternative.is_phrase and len(lexemes) > 1:
+        is_phrase = alternative.is_phrase and len(lexemes) > 1
+        weight = SYNONYM_WEIGHT if synonym else 1.0
+        # Alternatives that stem alike ("integrated care board" and "... boards") are one:
+        # read, scored and checked once, at the better weight.
+        key = (number, tuple(lexemes), is_phrase)
+        if key in seen:
+            at = seen[key]
+            if weight > alternatives[at].weight:
+                alternatives[at] = dataclasses.replace(alternatives[at], weight=weight)
+            continue
+        check = None
+        if is_phrase:
             check = len(phrases)
             phrases.append(alternative.phrase_text)
-        number = clause_numbers.setdefault(index, len(clause_numbers))
+        seen[key] = len(alternatives)
         alternatives.append(
-            Alternative(
-                clause=number,
-                lexemes=tuple(lexemes),
-                weight=SYNONYM_WEIGHT if synonym else 1.0,
-                check=check,
-            )
+            Alternative(clause=number, lexemes=tuple(lexemes), weight=weight, check=check)
         )
     required, params, excluded = [], [], []
     for (_, lexemes, *_), alternative in zip(negated_rows, negated, strict=True):
@@ -263,7 +275,7 @@ def _score(plan: Plan, row, checks: list[bool] | None = None) -> Ranked | None:
     entry_id, date, lexemes, impacts, family, is_head, title = row
     if checks is not None and not checks[0]:
         return None
-    found = dict(zip(lexemes, impacts, strict=True)) if lexemes else {}
+    found = dict(zip(lexemes, impacts)) if lexemes else {}  # noqa: B905 (paired by SQL)
     best: dict[int, float] = {}
     for clause, terms, weight, check in plan.terms:
         value = 0.0
@@ -304,11 +316,6 @@ def normalised(text: str) -> str:
     return " ".join(stem(word) for word in re.findall(r"[^\W_]+", text.lower()))
 
 
-def _order(item: Ranked) -> tuple:
-    """Ranked's own order, as a key: sorting on it is several times faster."""
-    return (item.matched, item.score, item.date, item.entry_id)
-
-
 def _verified(
     cursor,
     plan: Plan,
@@ -341,12 +348,8 @@ def _verified(
                 scores[item.entry_id] = scored if scored is not None and keep(scored) else None
             if scores[item.entry_id] is not None:
                 verified.append(scores[item.entry_id])
-        verified.sort(key=_order, reverse=True)
-        if (
-            len(verified) >= k
-            and start < len(hopeful)
-            and _order(verified[k - 1]) >= _order(hopeful[start])
-        ):
+        verified.sort(reverse=True)
+        if len(verified) >= k and start < len(hopeful) and verified[k - 1] >= hopeful[start]:
             break
         size *= DEPTH_GROWTH
     return verified
@@ -361,9 +364,7 @@ def rank_ids(cursor, plan: Plan, entry_ids: list[int]) -> list[Ranked]:
         _candidate_sql("SELECT unnest(%s::bigint[]) AS entry_id"), [entry_ids, plan.lexemes]
     )
     rows = {row[0]: row for row in cursor.fetchall()}
-    hopeful = sorted(
-        (r for r in (_score(plan, row) for row in rows.values()) if r), key=_order, reverse=True
-    )
+    hopeful = sorted((r for r in (_score(plan, row) for row in rows.values()) if r), reverse=True)
     if not plan.phrases:
         return hopeful
     return _verified(cursor, plan, rows, hopeful, len(hopeful), lambda r: True)
@@ -464,7 +465,7 @@ def _titled(cursor, plan: Plan) -> list[Ranked] | None:
 def _merged(ranked: list[Ranked], titled: list[Ranked]) -> list[Ranked]:
     by_id = {r.entry_id: r for r in ranked}
     by_id.update((r.entry_id, r) for r in titled)
-    return sorted(by_id.values(), key=_order, reverse=True)
+    return sorted(by_id.values(), reverse=True)
 
 
 def top(cursor, plan: Plan, k: int, *, all_clauses: bool) -> tuple[list[Ranked], int]:
@@ -538,10 +539,13 @@ def top(cursor, plan: Plan, k: int, *, all_clauses: bool) -> tuple[list[Ranked],
         # A new item is scored from all its postings (one probe each) unless what the lists
         # say of it already rules it out: each impact the lists did not show is at most
         # that list's floor, and the page's k-th item so far can only get better.
-        kth = _order(ranked[k - 1])[:2] if len(ranked) >= k else None
+        kth = ranked[k - 1][:2] if len(ranked) >= k else None
         probe = []
         for row in found:
-            if kth is not None and _upper(plan, row, floors, all_clauses, kth) < kth:
+            if (
+                kth is not None
+                and _upper(plan, row, floors, all_clauses, kth, bonus=titled is None) < kth
+            ):
                 pruned.add(row[0])
             else:
                 probe.append(row)
@@ -559,7 +563,7 @@ def top(cursor, plan: Plan, k: int, *, all_clauses: bool) -> tuple[list[Ranked],
                 rows[row[0]] = row
                 scored = _score(plan, row)
                 hopes[row[0]] = scored if scored is not None and keep(scored) else None
-        hopeful = sorted((r for r in hopes.values() if r), key=_order, reverse=True)
+        hopeful = sorted((r for r in hopes.values() if r), reverse=True)
         ranked = _verified(cursor, plan, rows, hopeful, k, keep, known, final)
         if titled:
             ranked = _merged(ranked, titled)
@@ -581,22 +585,32 @@ def top(cursor, plan: Plan, k: int, *, all_clauses: bool) -> tuple[list[Ranked],
 
 
 def _upper(
-    plan: Plan, row, floors: dict[str, float], all_clauses: bool, kth: tuple[int, float]
+    plan: Plan,
+    row,
+    floors: dict[str, float],
+    all_clauses: bool,
+    kth: tuple[int, float],
+    *,
+    bonus: bool = True,
 ) -> tuple[int, float]:
     """The most clauses and the highest score an item first found in this round can have,
     from the impacts the lists showed (`row`: rank information and those impacts): any
     other impact is at most its list's floor, and nothing for a list read to its end. With
     the bonus its title would earn (for any clauses, when not all must match), unless it
-    reaches `kth` without it."""
+    reaches `kth` without it. `bonus` False: no title bonus is possible (every item that
+    could earn one has been scored apart, see _titled)."""
     _, _, lexemes, impacts, _, _, title = row
-    seen = dict(zip(lexemes, impacts, strict=True))
+    # (The lists' SQL pairs each lexeme with its impact: no strict zip in this hot loop.)
+    seen = dict(zip(lexemes, impacts))  # noqa: B905
     best: dict[int, float] = {}
     for clause, terms, weight, _ in plan.terms:
         value = 0.0
         for lexeme, idf in terms:
-            impact = seen.get(lexeme, floors.get(lexeme))
+            impact = seen.get(lexeme)
             if impact is None:
-                break
+                impact = floors.get(lexeme)
+                if impact is None:
+                    break
             value += idf * impact
         else:
             value *= weight
@@ -607,7 +621,7 @@ def _upper(
     score = sum(best.values())
     if not all_clauses:
         return (len(best), score + EXACT_TITLE_BONUS)
-    if (len(best), score) >= kth:
+    if not bonus or (len(best), score) >= kth:
         return (len(best), score)  # to be scored whatever its title
     return (len(best), score + _title_bonus(plan, best, title))
 
