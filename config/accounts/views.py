@@ -130,6 +130,18 @@ def _name(user) -> str:
     return user.get_full_name() or user.email or user.get_username()
 
 
+def _account_change(request: HttpRequest, change, done: str) -> HttpResponse:
+    """Run one of the services' account changes and say how it went on the people page:
+    `done` if it worked, the service's own words if it refused."""
+    try:
+        change()
+    except services.AccountError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    return redirect("people")
+
+
 @administrator_required
 @require_POST
 def change_role(request: HttpRequest, pk: int) -> HttpResponse:
@@ -139,42 +151,33 @@ def change_role(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose a role: nothing was changed.")
         return redirect("people")
     role = form.cleaned_data["role"]
-    try:
-        services.account_role_set(user=user, role=role, by=request.user, request=request)
-    except services.AccountError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"{_name(user)} is now {with_article(role)}.")
-    return redirect("people")
+    return _account_change(
+        request,
+        lambda: services.account_role_set(user=user, role=role, by=request.user, request=request),
+        f"{_name(user)} is now {with_article(role)}.",
+    )
 
 
 @administrator_required
 @require_POST
 def deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     user = _account(pk)
-    try:
-        services.account_deactivate(user=user, by=request.user, request=request)
-    except services.AccountError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            f"{_name(user)} can no longer sign in. Everything they wrote stays, under their name.",
-        )
-    return redirect("people")
+    return _account_change(
+        request,
+        lambda: services.account_deactivate(user=user, by=request.user, request=request),
+        f"{_name(user)} can no longer sign in. Everything they wrote stays, under their name.",
+    )
 
 
 @administrator_required
 @require_POST
 def reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     user = _account(pk)
-    try:
-        services.account_reactivate(user=user, by=request.user, request=request)
-    except services.AccountError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"{_name(user)} can sign in again.")
-    return redirect("people")
+    return _account_change(
+        request,
+        lambda: services.account_reactivate(user=user, by=request.user, request=request),
+        f"{_name(user)} can sign in again.",
+    )
 
 
 @administrator_required
@@ -185,37 +188,27 @@ def invite_again(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_pending(user):
         messages.error(request, f"{_name(user)} has already accepted their invitation.")
         return redirect("people")
-    try:
-        services.invitation_send(
+    return _account_change(
+        request,
+        lambda: services.invitation_send(
             email=user.email,
             role=role_of(user) or roles.CONTRIBUTOR,
             by=request.user,
             request=request,
-        )
-    except services.AccountError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            f"A new invitation is on its way to {user.email}; the earlier link no longer works.",
-        )
-    return redirect("people")
+        ),
+        f"A new invitation is on its way to {user.email}; the earlier link no longer works.",
+    )
 
 
 @administrator_required
 @require_POST
 def cancel_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     user = _account(pk)
-    name = _name(user)
-    try:
-        services.invitation_cancel(user=user, by=request.user, request=request)
-    except services.AccountError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request, f"The invitation to {name} is cancelled: its link no longer works."
-        )
-    return redirect("people")
+    return _account_change(
+        request,
+        lambda: services.invitation_cancel(user=user, by=request.user, request=request),
+        f"The invitation to {_name(user)} is cancelled: its link no longer works.",
+    )
 
 
 # --- Bad links ------------------------------------------------------------------------
