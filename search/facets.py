@@ -40,8 +40,12 @@ def facet_sql(parsed: ParsedQuery, filters: SearchFilters) -> FacetSQL:
             )
             filter_query = builder.filters_tsquery(filters, without=without)
             if parsed.is_empty and filter_query is None:
-                # Everything matches: the first rows of the table are the sample.
-                matches, where_params = f"SELECT {columns} FROM {builder.ENTRY} e", []
+                # Everything matches: the first rows of the table are the sample, read in
+                # table order by a TID range scan, which stops at the LIMIT. (A plain scan
+                # is what the transaction's planner settings forbid, so the planner would
+                # read the whole of an index into a bitmap first: 70 ms at 125,000 entries.)
+                matches = f"SELECT {columns} FROM {builder.ENTRY} e WHERE e.ctid >= '(0,0)'::tid"
+                where_params = []
             else:
                 where, where_params = builder.match("vector", parsed, filter_query)
                 matches, where_params = builder.bucketed(columns, where, where_params)
@@ -82,7 +86,8 @@ def facet_sql(parsed: ParsedQuery, filters: SearchFilters) -> FacetSQL:
     parts.append(
         "SELECT 'spread', string_agg(b || ':' || n || ':' || page, ','), "
         f"(pg_relation_size('{builder.ENTRY}') / current_setting('block_size')::int)::text, "
-        f"sum(n), '{main}' FROM (SELECT bucket AS b, count(*) AS n, "
+        # (sum() of counts is numeric: cast, or every count of the union would be a Decimal.)
+        f"sum(n)::bigint, '{main}' FROM (SELECT bucket AS b, count(*) AS n, "
         f"max((ctid::text::point)[0])::int AS page FROM {main} GROUP BY bucket) x"
     )
     # Set-returning functions in the select list zip the two arrays as unnest(a, b) does,
