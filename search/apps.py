@@ -14,3 +14,4 @@ class SearchConfig(AppConfig):
         from search import signals
 
         signals.connect()
+        signals.connect_synonyms()

@@ -16,6 +16,9 @@ writing one entry never changes another's impacts.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from search.models import SearchEntry, SearchLexeme, SearchPosting
 
 ENTRY = SearchEntry._meta.db_table
@@ -35,26 +38,34 @@ FIELDS = {
 TITLE_SHARE = 12.0
 
 
-def _impact_sql() -> str:
+def _impact_sql(words: int = 1) -> str:
+    """The impact of `u`'s counts per weight class (`words`: how many title words each
+    counted occurrence covers, for the share of the title)."""
     terms = []
     for weight_class, (weight, b, average) in FIELDS.items():
         tf = f"u.t{weight_class.lower()}"
         norm = f"({1 - b} + {b} * n.l{weight_class.lower()} / {average}.0)"
         x = f"({tf} / {norm})"
         terms.append(f"{weight} * {x} * {K1 + 1} / ({x} + {K1})")
-    terms.append(f"{TITLE_SHARE} * u.ta / greatest(n.la, 1)")
+    terms.append(f"{TITLE_SHARE * words} * u.ta / greatest(n.la, 1)")
     return " + ".join(terms)
 
 
-# Filter lexemes ("r:london") have no positions and get no posting.
-_POSTINGS_SELECT = f"""
-SELECT e.id, u.lexeme, {_impact_sql()}
-FROM {ENTRY} e
+# Each field's length in lexemes, and the title's in words (stop words too), for the
+# length normalisation.
+_LENGTHS = f"""
 CROSS JOIN LATERAL (
     SELECT {", ".join(f"count(*) FILTER (WHERE w = '{c}')::float AS l{c.lower()}" for c in "BCD")},
         length(to_tsvector('simple', e.title))::float AS la
     FROM unnest(e.vector) x, unnest(x.weights) w
 ) n
+"""
+
+# Filter lexemes ("r:london") have no positions and get no posting.
+_POSTINGS_SELECT = f"""
+SELECT e.id, u.lexeme, {_impact_sql()}
+FROM {ENTRY} e
+{_LENGTHS}
 CROSS JOIN LATERAL (
     SELECT x.lexeme, {
     ", ".join(
@@ -67,6 +78,101 @@ CROSS JOIN LATERAL (
 """  # noqa: S608 - table names from model metadata, numbers from this module
 
 _INSERT = f"INSERT INTO {POSTING} (entry_id, lexeme, impact) {_POSTINGS_SELECT}"
+
+
+# --- Phrase tokens -------------------------------------------------------------------------
+# The site's synonyms of several words ("integrated care board", the synonym of "ICB") are
+# also indexed each as one posting list of its own, under its tsquery text
+# ("'integr' <-> 'care' <-> 'board'": no lexeme holds a space, so the two never meet). Its
+# impact is a word's (postings above), counting the phrase's occurrences: where its first
+# word stands, with that word's weight class, and the rest of the words at the distances
+# the phrase puts them. Ranking then reads such a phrase as one impact-ordered list, with no
+# check of word positions, instead of three lists of common words whose items mostly lack
+# the phrase (ranking.py). The tokens indexed are the lexemes with a space; synonym edits
+# change them (phrases_sync), and a phrase not indexed is matched as before.
+
+_PHRASE_PART = re.compile(r"'((?:[^']|'')*)'|<(\d+|-)>|(\S)")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    token: str  # its tsquery text
+    lexemes: tuple[str, ...]
+    offsets: tuple[int, ...]  # each lexeme's position after the first's
+
+
+def phrase_of(token: str) -> Phrase | None:
+    """The phrase a tsquery text holds, or None if it is not lexemes joined by <N>."""
+    lexemes: list[str] = []
+    offsets: list[int] = []
+    gap = 0
+    for match in _PHRASE_PART.finditer(token):
+        lexeme, distance, other = match.groups()
+        if other is not None:
+            return None  # &, |, !, parentheses: not one phrase
+        if lexeme is not None:
+            lexemes.append(lexeme.replace("''", "'"))
+            offsets.append(offsets[-1] + gap if offsets else 0)
+        else:
+            gap = 1 if distance == "-" else int(distance)
+    return Phrase(token, tuple(lexemes), tuple(offsets)) if len(lexemes) > 1 else None
+
+
+def _phrase_select(phrase: Phrase, where: str = "") -> tuple[str, list]:
+    """The postings of `phrase` (entry, token, impact) of the entries matching it."""
+    later = range(1, len(phrase.lexemes))
+    positions = ", ".join(
+        f"array_agg(x.positions) FILTER (WHERE x.lexeme = %s) AS p{i}" for i in later
+    )
+    follows = " AND ".join(f"(f.pos + {phrase.offsets[i]}) = ANY(o.p{i})" for i in later)
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE f.w = '{c}')::float AS t{c.lower()}" for c in FIELDS
+    )
+    sql = f"""
+SELECT e.id, %s::text, {_impact_sql(len(phrase.lexemes))}
+FROM {ENTRY} e
+{_LENGTHS}
+CROSS JOIN LATERAL (SELECT {positions} FROM unnest(e.vector) x WHERE x.lexeme = ANY(%s)) o
+CROSS JOIN LATERAL (
+    SELECT {counts}
+    FROM unnest(e.vector) x CROSS JOIN LATERAL unnest(x.positions, x.weights) f(pos, w)
+    WHERE x.lexeme = %s AND {follows}
+) u
+WHERE e.vector @@ %s::tsquery AND u.ta + u.tb + u.tc + u.td > 0{where}
+"""  # noqa: S608 - table names from model metadata, numbers from this module
+    lexemes = phrase.lexemes
+    return sql, [phrase.token, *lexemes[1:], list(lexemes[1:]), lexemes[0], phrase.token]
+
+
+def synonym_phrases(cursor) -> list[Phrase]:
+    """The phrases the synonyms hold: each term of several words, as the parser reads it."""
+    from search.synonyms import load_synonym_map
+
+    terms = sorted({term for term in load_synonym_map() if " " in term})
+    cursor.execute(
+        "SELECT DISTINCT phraseto_tsquery('english', t)::text FROM unnest(%s::text[]) t",
+        [terms],
+    )
+    phrases = (phrase_of(token) for (token,) in cursor.fetchall())
+    return sorted((p for p in phrases if p), key=lambda p: p.token)
+
+
+def indexed_phrases(cursor) -> list[Phrase]:
+    """The phrases whose postings are kept (their token has a count, perhaps 0)."""
+    cursor.execute(f"SELECT lexeme FROM {LEXEME} WHERE lexeme LIKE '% %' ORDER BY lexeme")
+    phrases = (phrase_of(token) for (token,) in cursor.fetchall())
+    return [p for p in phrases if p]
+
+
+def _select_all(phrases: list[Phrase], where: str = "", params: list | None = None):
+    """Every posting (words, then these phrases') of the entries `where` selects."""
+    parts = [_POSTINGS_SELECT + (f" WHERE TRUE{where}" if where else "")]
+    values = list(params or [])
+    for phrase in phrases:
+        sql, phrase_params = _phrase_select(phrase, where)
+        parts.append(sql)
+        values += phrase_params + list(params or [])
+    return " UNION ALL ".join(parts), values
 
 
 # The lexeme "" (never a word) counts the entries themselves: idf's N.
@@ -85,13 +191,15 @@ def postings_write(cursor, entry_ids: list[int]) -> None:
     if not entry_ids:
         return
     cursor.execute(_DELETE, [entry_ids])
+    select, params = _select_all(indexed_phrases(cursor), " AND e.id = ANY(%s)", [entry_ids])
     cursor.execute(
-        f"WITH new AS ({_INSERT} WHERE e.id = ANY(%s) RETURNING entry_id, lexeme) "
+        f"WITH new AS (INSERT INTO {POSTING} (entry_id, lexeme, impact) {select} "
+        "RETURNING entry_id, lexeme) "
         f"INSERT INTO {LEXEME} (lexeme, entries) "
         "SELECT lexeme, count(*) FROM new GROUP BY lexeme "
         f"UNION ALL SELECT '{ALL}', count(DISTINCT entry_id) FROM new "
         f"ON CONFLICT (lexeme) DO UPDATE SET entries = {LEXEME}.entries + EXCLUDED.entries",
-        [entry_ids],
+        params,
     )
 
 
@@ -110,7 +218,9 @@ def postings_rebuild(cursor) -> None:
     new = f"{POSTING}_new"
     cursor.execute(f"DROP TABLE IF EXISTS {new}")
     cursor.execute(f"CREATE TABLE {new} (LIKE {POSTING} INCLUDING DEFAULTS)")
-    cursor.execute(_INSERT.replace(f"INSERT INTO {POSTING} ", f"INSERT INTO {new} ", 1))
+    phrases = synonym_phrases(cursor)
+    select, params = _select_all(phrases)
+    cursor.execute(f"INSERT INTO {new} (entry_id, lexeme, impact) {select}", params)
     cursor.execute(f"ALTER TABLE {new} ADD PRIMARY KEY (entry_id, lexeme, impact)")
     cursor.execute(f"CREATE INDEX {new}_impact ON {new} (lexeme, impact DESC, entry_id)")
     cursor.execute(
@@ -128,4 +238,35 @@ def postings_rebuild(cursor) -> None:
         f"SELECT lexeme, count(*) FROM {POSTING} GROUP BY lexeme "
         f"UNION ALL SELECT '{ALL}', count(*) FROM {ENTRY}"
     )
+    _phrases_known(cursor, phrases)
     cursor.execute(f"ANALYZE {POSTING}")
+
+
+def _phrases_known(cursor, phrases: list[Phrase]) -> None:
+    """Mark these phrases as indexed: a count for each token, 0 if no entry holds it."""
+    cursor.execute(
+        f"INSERT INTO {LEXEME} (lexeme, entries) SELECT unnest(%s::text[]), 0 "
+        "ON CONFLICT (lexeme) DO NOTHING",
+        [[phrase.token for phrase in phrases]],
+    )
+
+
+def phrases_sync(cursor) -> None:
+    """Index the synonyms' phrases as they are now: postings for each new one over every
+    entry, none left for one no longer a synonym. (After a synonym is saved or deleted.)"""
+    wanted = {phrase.token: phrase for phrase in synonym_phrases(cursor)}
+    have = {phrase.token for phrase in indexed_phrases(cursor)}
+    gone = sorted(have - set(wanted))
+    if gone:
+        cursor.execute(f"DELETE FROM {POSTING} WHERE lexeme = ANY(%s)", [gone])
+        cursor.execute(f"DELETE FROM {LEXEME} WHERE lexeme = ANY(%s)", [gone])
+    added = [phrase for token, phrase in wanted.items() if token not in have]
+    for phrase in added:
+        sql, params = _phrase_select(phrase)
+        cursor.execute(
+            f"WITH new AS (INSERT INTO {POSTING} (entry_id, lexeme, impact) {sql} "
+            f"RETURNING lexeme) INSERT INTO {LEXEME} (lexeme, entries) "
+            "SELECT %s, count(*) FROM new "
+            f"ON CONFLICT (lexeme) DO UPDATE SET entries = EXCLUDED.entries",
+            [*params, phrase.token],
+        )

@@ -64,10 +64,13 @@ TITLED_CAP = 300
 @dataclass(frozen=True)
 class Alternative:
     clause: int
+    # What its postings are read under: its words, or a phrase's own token (postings.py).
     lexemes: tuple[str, ...]
     weight: float
     # Index into a candidate's checks, for phrases (word positions matter).
     check: int | None
+    # Its words (a title's own words are matched against these).
+    words: tuple[str, ...] = ()
 
 
 @dataclass
@@ -155,6 +158,11 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
             owners.append((index, alternative, synonym))
     negated = [a for c in parsed.clauses if c.negated for a in c.alternatives]
     texts += [alternative.text for alternative in negated]
+    # A phrase's own token and its count, when it is indexed as one (postings.py).
+    phrase_texts = [
+        alternative.phrase_text if alternative.is_phrase else None
+        for alternative in [owner[1] for owner in owners] + negated
+    ]
     cursor.execute(
         f"SELECT a.ord, tsvector_to_array(to_tsvector('english', a.text)), "
         f"(SELECT array_agg(coalesce(l.entries, 0) ORDER BY x.ord) FROM "
@@ -163,9 +171,12 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
         f"(SELECT greatest(entries, 1) FROM {LEXEME} WHERE lexeme = '{ALL}') "
         # Postings are read in impact order by plain index scans, which the sample's
         # settings (bitmaps only) would turn into sorting every posting of a word.
-        f", {PLANNER_DEFAULT_SETTINGS} "
-        "FROM unnest(%s::text[]) WITH ORDINALITY a(text, ord) ORDER BY a.ord",
-        [texts],
+        f", {PLANNER_DEFAULT_SETTINGS}, t.token, "
+        f"(SELECT entries FROM {LEXEME} WHERE lexeme = t.token) "
+        "FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY a(text, phrase, ord) "
+        "CROSS JOIN LATERAL (SELECT phraseto_tsquery('english', a.phrase)::text AS token) t "
+        "ORDER BY a.ord",
+        [texts, phrase_texts],
     )
     rows = cursor.fetchall()
     negated_rows = rows[len(owners) :]
@@ -176,13 +187,15 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
     phrases: list[str] = []
     clause_numbers: dict[int, int] = {}
     seen: dict[tuple, int] = {}
-    for (_, lexemes, counts, *_), (index, alternative, synonym) in zip(rows, owners, strict=True):
-        lexemes = lexemes or []
+    for row, (index, alternative, synonym) in zip(rows, owners, strict=True):
+        lexemes, counts, token, token_count = row[1] or [], row[2], row[-2], row[-1]
         if not lexemes:
             continue  # only stop words: nothing to match
         total = max(total, *(counts or [0]))
         for lexeme, count in zip(lexemes, counts or [], strict=True):
             idf[lexeme] = math.log(1 + (total - count + 0.5) / (count + 0.5))
+        if token_count is not None and len(lexemes) > 1:
+            idf[token] = math.log(1 + (total - token_count + 0.5) / (token_count + 0.5))
         number = clause_numbers.setdefault(index, len(clause_numbers))
         # A phrase of one word (the others stop words) is that word: postings tell.
         is_phrase = alternative.is_phrase and len(lexemes) > 1
@@ -195,13 +208,17 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
             if weight > alternatives[at].weight:
                 alternatives[at] = dataclasses.replace(alternatives[at], weight=weight)
             continue
-        check = None
-        if is_phrase:
+        check, read_as = None, tuple(lexemes)
+        if is_phrase and token_count is not None:
+            read_as = (token,)  # its own postings: positions were checked when indexing
+        elif is_phrase:
             check = len(phrases)
             phrases.append(alternative.phrase_text)
         seen[key] = len(alternatives)
         alternatives.append(
-            Alternative(clause=number, lexemes=tuple(lexemes), weight=weight, check=check)
+            Alternative(
+                clause=number, lexemes=read_as, weight=weight, check=check, words=tuple(lexemes)
+            )
         )
     required, params, excluded = [], [], []
     for (_, lexemes, *_), alternative in zip(negated_rows, negated, strict=True):
@@ -426,7 +443,7 @@ def _titled_query(plan: Plan) -> str | None:
     typed: dict[int, list[str]] = {}
     for alternative in plan.alternatives:
         if alternative.weight == 1.0:
-            words = " & ".join(_quoted(lexeme) for lexeme in alternative.lexemes)
+            words = " & ".join(_quoted(lexeme) for lexeme in alternative.words)
             typed.setdefault(alternative.clause, []).append(f"({words})")
     if len(typed) < plan.clauses:
         return None

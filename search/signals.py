@@ -50,6 +50,29 @@ def connect(search_types: list[SearchType] | None = None) -> None:
             )
 
 
+def connect_synonyms() -> None:
+    """A synonym saved or deleted changes which phrases have postings of their own
+    (postings.phrases_sync), once its transaction commits."""
+    from search.models import Synonym
+
+    for signal, name in ((post_save, "save"), (post_delete, "delete")):
+        signal.connect(_synonyms_changed, sender=Synonym, dispatch_uid=f"search-synonym-{name}")
+
+
+def _synonyms_changed(sender, raw=False, **kwargs) -> None:
+    if not raw:
+        transaction.on_commit(_phrases_sync, robust=True)
+
+
+def _phrases_sync() -> None:
+    from django.db import connection
+
+    from search.postings import phrases_sync
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        phrases_sync(cursor)
+
+
 def mark(search_type: SearchType, object_id: int) -> None:
     """Index this item once the current transaction commits."""
     _marked.items[search_type.kind].add(object_id)
