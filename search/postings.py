@@ -251,9 +251,12 @@ def _phrases_known(cursor, phrases: list[Phrase]) -> None:
     )
 
 
-def phrases_sync(cursor) -> None:
+def phrases_sync(cursor) -> int:
     """Index the synonyms' phrases as they are now: postings for each new one over every
-    entry, none left for one no longer a synonym. (After a synonym is saved or deleted.)"""
+    entry, none left for one no longer a synonym (after a synonym is saved or deleted).
+    One at a time: two at once would both write a new phrase's postings. Returns how many
+    phrases are indexed."""
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext('wheelhouse:phrases_sync'))")
     wanted = {phrase.token: phrase for phrase in synonym_phrases(cursor)}
     have = {phrase.token for phrase in indexed_phrases(cursor)}
     gone = sorted(have - set(wanted))
@@ -270,3 +273,4 @@ def phrases_sync(cursor) -> None:
             f"ON CONFLICT (lexeme) DO UPDATE SET entries = EXCLUDED.entries",
             [*params, phrase.token],
         )
+    return len(wanted)

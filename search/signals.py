@@ -51,8 +51,8 @@ def connect(search_types: list[SearchType] | None = None) -> None:
 
 
 def connect_synonyms() -> None:
-    """A synonym saved or deleted changes which phrases have postings of their own
-    (postings.phrases_sync), once its transaction commits."""
+    """A synonym saved or deleted changes which phrases have postings of their own: the
+    task worker brings them up to date (search/tasks.py) once the transaction commits."""
     from search.models import Synonym
 
     for signal, name in ((post_save, "save"), (post_delete, "delete")):
@@ -61,16 +61,9 @@ def connect_synonyms() -> None:
 
 def _synonyms_changed(sender, raw=False, **kwargs) -> None:
     if not raw:
-        transaction.on_commit(_phrases_sync, robust=True)
+        from search.tasks import sync_synonym_phrases
 
-
-def _phrases_sync() -> None:
-    from django.db import connection
-
-    from search.postings import phrases_sync
-
-    with transaction.atomic(), connection.cursor() as cursor:
-        phrases_sync(cursor)
+        transaction.on_commit(sync_synonym_phrases.enqueue, robust=True)
 
 
 def mark(search_type: SearchType, object_id: int) -> None:

@@ -6,7 +6,9 @@ and read by the ranking in place of their words when they are indexed."""
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
+from django.urls import reverse
 
 from search import ranking
 from search.index import index_rebuild
@@ -26,6 +28,12 @@ TOKEN = "'integr' <-> 'care' <-> 'board'"
 def _count(token: str = TOKEN) -> int | None:
     row = SearchLexeme.objects.filter(lexeme=token).first()
     return None if row is None else row.entries
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    """The synonym sync is a task (search/tasks.py): run it as it is enqueued."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture
@@ -64,6 +72,21 @@ def test_the_ranking_reads_the_phrase_token_instead_of_checking_positions(icb):
     phrase = next(a for a in plan.alternatives if set(a.words) == {"integr", "care", "board"})
     assert phrase.lexemes == (TOKEN,) and phrase.check is None
     assert plan.phrases == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_synonym_edit_is_indexed_by_the_task_worker_not_the_request(settings, admin_client):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    make_writeup(title="Social prescribing link workers", summary="Link workers in Leeds.")
+    response = admin_client.post(
+        reverse("admin:search_synonym_add"),
+        {"terms": "SPLW, social prescribing link workers", "kind": Synonym.Kind.ACRONYM},
+    )
+    assert response.status_code == 302
+    token = "'social' <-> 'prescrib' <-> 'link' <-> 'worker'"
+    assert _count(token) is None  # not in the admin's request
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    assert _count(token) == 1
 
 
 def test_items_saved_later_and_deleted_keep_the_phrase_current(client, icb):
