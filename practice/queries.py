@@ -62,16 +62,17 @@ class WriteUpFilters:
         return writeups
 
 
-def shown_tag(slug: str, user, models_: tuple = (WriteUp,)) -> Tag | None:
-    """The tag a list is filtered by, to name on the page: any tag for editors, else only
-    one that a published item of these models uses. A visitor who types the slug of a tag
-    only drafts use sees their own words back (the slug), not the tag's stored name."""
+def shown_tag(slug: str, user, models_: tuple = (WriteUp,)) -> str:
+    """What a list filtered by the tag `slug` calls it: the tag's name for editors, or when
+    a published item of these models uses it; otherwise the slug itself. A visitor who
+    types the slug of a tag only drafts use sees their own words back, not its stored
+    name. "" with no tag filter."""
     if not slug:
-        return None
+        return ""
     tags = Tag.objects.filter(slug=slug)
     if not roles.is_editor(user):
         tags = tags.filter(tags_on_published(models_))
-    return tags.first()
+    return tags.values_list("name", flat=True).first() or slug
 
 
 def writeup_page(user, filters: WriteUpFilters, page_number) -> Page:

@@ -77,9 +77,6 @@ CROSS JOIN LATERAL (
 ) u
 """  # noqa: S608 - table names from model metadata, numbers from this module
 
-_INSERT = f"INSERT INTO {POSTING} (entry_id, lexeme, impact) {_POSTINGS_SELECT}"
-
-
 # --- Phrase tokens -------------------------------------------------------------------------
 # The site's synonyms of several words ("integrated care board", the synonym of "ICB") are
 # also indexed each as one posting list of its own, under its tsquery text

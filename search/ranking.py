@@ -23,10 +23,9 @@ are checked on the entry's vector, lazily, best hopes first.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import NamedTuple
 
@@ -194,8 +193,6 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
         total = max(total, *(counts or [0]))
         for lexeme, count in zip(lexemes, counts or [], strict=True):
             idf[lexeme] = math.log(1 + (total - count + 0.5) / (count + 0.5))
-        if token_count is not None and len(lexemes) > 1:
-            idf[token] = math.log(1 + (total - token_count + 0.5) / (token_count + 0.5))
         number = clause_numbers.setdefault(index, len(clause_numbers))
         # A phrase of one word (the others stop words) is that word: postings tell.
         is_phrase = alternative.is_phrase and len(lexemes) > 1
@@ -206,11 +203,12 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
         if key in seen:
             at = seen[key]
             if weight > alternatives[at].weight:
-                alternatives[at] = dataclasses.replace(alternatives[at], weight=weight)
+                alternatives[at] = replace(alternatives[at], weight=weight)
             continue
         check, read_as = None, tuple(lexemes)
         if is_phrase and token_count is not None:
             read_as = (token,)  # its own postings: positions were checked when indexing
+            idf[token] = math.log(1 + (total - token_count + 0.5) / (token_count + 0.5))
         elif is_phrase:
             check = len(phrases)
             phrases.append(alternative.phrase_text)

@@ -89,21 +89,22 @@ def password_reset_mail_send(*, user_ids: list[int]) -> int:
     the audit log, which is where the gap is read from (every worker sees it). Returns how
     many were sent."""
     User = get_user_model()
-    users = [
-        user
+    # Each account as the audit log names it.
+    accounts = {
+        user: audit.describe_account(user)
         for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk")
         if user.has_usable_password() and user.email
-    ]
+    }
     recent = set(
         AuditEntry.objects.filter(
             action=AuditEntry.Action.RESET_LINK_SENT,
             when__gte=timezone.now() - RESET_MAIL_GAP,
-            target__in=[audit.describe_account(user) for user in users],
+            target__in=list(accounts.values()),
         ).values_list("target", flat=True)
     )
     sent = 0
-    for user in users:
-        if audit.describe_account(user) in recent:
+    for user, account in accounts.items():
+        if account in recent:
             continue
         email_send(
             template="password_reset",
@@ -116,10 +117,6 @@ def password_reset_mail_send(*, user_ids: list[int]) -> int:
                 "sign_in_url": f"{settings.SITE_URL}{reverse('login')}",
             },
         )
-        audit.record(
-            AuditEntry.Action.RESET_LINK_SENT,
-            target=audit.describe_account(user),
-            detail=user.email,
-        )
+        audit.record(AuditEntry.Action.RESET_LINK_SENT, target=account, detail=user.email)
         sent += 1
     return sent

@@ -105,9 +105,10 @@ def invitation_send(
 
 
 @transaction.atomic
-def invitation_cancel(*, user, by, request: HttpRequest | None = None) -> None:
+def invitation_cancel(*, user) -> None:
     """Withdraw an invitation not yet accepted: the account goes (it never signed in, so
-    nothing of it is lost) and with it the link. The audit log records the deletion."""
+    nothing of it is lost) and with it the link. The audit log records the deletion (its
+    receiver names whoever the request is signed in as)."""
     User = get_user_model()
     user = User.objects.select_for_update().filter(pk=user.pk).first()
     if user is None:

@@ -206,7 +206,7 @@ def cancel_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     user = _account(pk)
     return _account_change(
         request,
-        lambda: services.invitation_cancel(user=user, by=request.user, request=request),
+        lambda: services.invitation_cancel(user=user),
         f"The invitation to {_name(user)} is cancelled: its link no longer works.",
     )
 
