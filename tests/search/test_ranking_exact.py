@@ -237,3 +237,20 @@ def test_past_the_cap_of_titled_items_the_lists_still_rank(shallow, monkeypatch)
         make_writeup(title=f"Befriending {i}", summary="Befriending, befriending.")
     make_writeup(title="Befriending", summary="Befriending, befriending, befriending.")
     assert titles("befriending")[0] == "Befriending"
+
+
+def test_titles_past_the_cap_before_an_exclusion_still_rank_the_best_first(shallow, monkeypatch):
+    """More titles hold the word than TITLED_CAP, but the excluded word leaves fewer: they
+    are still scored apart (the exclusions are checked before the cap counts), so a long
+    title holding the word, with low impacts among many higher ones, still comes first, as
+    scoring every match puts it. (Counting the cap before the exclusions missed it.)"""
+    monkeypatch.setattr(ranking, "TITLED_CAP", 3)
+    for i in range(5):
+        make_writeup(title=f"Befriending teams {i}", summary="Befriending teams. " * 3)
+    for i in range(12):
+        make_writeup(title=f"Notes {i}", summary="Befriending. " * 3 + "village " * i)
+    long_title = "What eight winters of befriending in small market towns taught us"
+    make_writeup(title=long_title, summary="Cafes.")
+    got, every, _ = top_and_every("befriending -teams", SearchFilters(), k=3)
+    assert got == every
+    assert titles("befriending -teams")[0] == long_title
