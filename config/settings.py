@@ -111,6 +111,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Page components rendered many times a page (config/jinja2.py).
+        "NAME": "components",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "components"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "config.jinja2.environment"},
+    },
 ]
 
 # --- Database ---------------------------------------------------------------------------

@@ -3,11 +3,21 @@ from __future__ import annotations
 from django import forms, template
 from django.conf import settings
 from django.http import QueryDict
+from django.template import engines
+from django.utils.safestring import mark_safe
 
 from config import roles
 from practice.publishing import slug_url
 
 register = template.Library()
+
+
+@register.simple_tag
+def component(name: str, **context) -> str:
+    """templates/components/`name` (config/jinja2.py) rendered with `context`, as
+    {% include name with ... only %} would be. Its output is HTML that Jinja2 escaped as it
+    rendered it, so it is not escaped again."""
+    return mark_safe(engines["components"].get_template(name).render(context))  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)
