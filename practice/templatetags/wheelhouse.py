@@ -21,6 +21,18 @@ def component(name: str, **context) -> str:
 
 
 @register.simple_tag(takes_context=True)
+def page_component(context, name: str, **extra) -> str:
+    """A component of every page, such as the header: rendered as {% component %} renders,
+    with the page's whole context (the request, who is signed in, what they may do) and
+    `extra`."""
+    values = context.flatten()
+    values.update(extra)
+    request = values.pop("request", None)
+    template = engines["components"].get_template(name)
+    return mark_safe(template.render(values, request))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
 def absolute_url(context, path: str = "") -> str:
     """`path` (or the current page's path) as an absolute URL on the public site."""
     if not path:
