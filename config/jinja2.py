@@ -1,6 +1,7 @@
 """The Jinja2 environment of the page components (templates/components/): the parts a page
-renders many times over, such as a list's cards and topic links, where Django's template
-engine spends most of a page's time (a card costs about ten times what it costs here).
+renders many times over, such as a list's cards and topic links, and the header and footer
+of every page. Jinja2 compiles a template to Python code; Django's engine walks its nodes and
+resolves every variable through a chain of lookups on every render.
 
 Pages stay Django templates and render a component with {% component %} (practice/
 templatetags/wheelhouse.py). Components autoescape everything, as Django's templates do, and
