@@ -29,6 +29,11 @@ def url(view_name: str, *args, **kwargs) -> str:
     return reverse(view_name, args=args or None, kwargs=kwargs or None)
 
 
+def tag_url(slug: str) -> str:
+    """The topic page of a tag slug, as url("tag", slug=slug) without a reverse() per tag."""
+    return slug_url("tag", slug)
+
+
 def environment(**options) -> Environment:
     # Django's backend passes autoescape (True: it must stay so) and, with DEBUG, a lenient
     # `undefined`.
@@ -40,7 +45,7 @@ def environment(**options) -> Environment:
         date=date,
         event_when=event_when,
         pluralize=defaultfilters.pluralize,
-        tag_url=lambda slug: slug_url("tag", slug),
+        tag_url=tag_url,
         truncatewords=defaultfilters.truncatewords,
     )
     return env

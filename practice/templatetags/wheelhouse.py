@@ -7,7 +7,6 @@ from django.template import engines
 from django.utils.safestring import mark_safe
 
 from config import roles
-from practice.publishing import slug_url
 
 register = template.Library()
 
@@ -15,9 +14,8 @@ register = template.Library()
 @register.simple_tag
 def component(name: str, **context) -> str:
     """templates/components/`name` (config/jinja2.py) rendered with `context`, as
-    {% include name with ... only %} would be. Its output is HTML that Jinja2 escaped as it
-    rendered it, so it is not escaped again."""
-    return mark_safe(engines["components"].get_template(name).render(context))  # noqa: S308
+    {% include name with ... only %} would be."""
+    return _rendered(name, context)
 
 
 @register.simple_tag(takes_context=True)
@@ -27,9 +25,13 @@ def page_component(context, name: str, **extra) -> str:
     `extra`."""
     values = context.flatten()
     values.update(extra)
-    request = values.pop("request", None)
+    return _rendered(name, values, values.pop("request", None))
+
+
+def _rendered(name: str, context: dict, request=None) -> str:
+    """The component's HTML, which Jinja2 escaped as it rendered it: not escaped again."""
     template = engines["components"].get_template(name)
-    return mark_safe(template.render(values, request))  # noqa: S308
+    return mark_safe(template.render(context, request))  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)
@@ -94,12 +96,6 @@ def nhsuk_widget(field) -> str:
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
     return field.as_widget(attrs=attrs)
-
-
-@register.filter
-def tag_url(slug: str) -> str:
-    """The topic page of a tag slug, as {% url 'tag' slug %} without a reverse() per tag."""
-    return slug_url("tag", slug)
 
 
 @register.filter
