@@ -6,7 +6,7 @@ from django.http import QueryDict
 from django.template import engines
 from django.utils.safestring import mark_safe
 
-from config import roles
+from config import memo, roles
 
 register = template.Library()
 
@@ -14,8 +14,8 @@ register = template.Library()
 @register.simple_tag
 def component(name: str, **context) -> str:
     """templates/components/`name` (config/jinja2.py) rendered with `context`, as
-    {% include name with ... only %} would be."""
-    return _rendered(name, context)
+    {% include name with ... only %} would be; kept for these values (config/memo.py)."""
+    return memo.rendered(name, context, lambda: _rendered(name, context))
 
 
 @register.simple_tag(takes_context=True)
@@ -26,6 +26,26 @@ def page_component(context, name: str, **extra) -> str:
     values = context.flatten()
     values.update(extra)
     return _rendered(name, values, values.pop("request", None))
+
+
+@register.simple_tag(takes_context=True)
+def header(context, *, hide_search: bool = False) -> str:
+    """The NHS.UK header. For a visitor who is not signed in it shows nothing personal: it is
+    a component of the page's section and search words alone, kept as the cards are
+    (config/memo.py). Staff get it with the page's whole context: their name, their links,
+    the sign-out form's token."""
+    user = context.get("user")
+    if user is not None and user.is_authenticated:
+        return page_component(context, "header.html", hide_header_search=hide_search)
+    request = context.get("request")
+    match = request.resolver_match if request is not None else None
+    return component(
+        "header.html",
+        app=match.app_name if match else "",
+        url_name=match.url_name if match else "",
+        header_query=context.get("header_query", ""),
+        hide_header_search=hide_search,
+    )
 
 
 def _rendered(name: str, context: dict, request=None) -> str:
