@@ -61,7 +61,7 @@ EVIDENCE_LEVEL_DESCRIPTIONS = {
 
 class WriteUpQuerySet(PublishableQuerySet):
     def for_listing(self) -> WriteUpQuerySet:
-        return self.select_related("author").defer(*LISTING_DEFERRED).with_tags()
+        return self.defer(*LISTING_DEFERRED).with_tags()
 
 
 SECTIONS = [
