@@ -90,7 +90,20 @@ class EventQuerySet(PublishableQuerySet):
         return self.published().in_past(now)
 
     def for_listing(self) -> EventQuerySet:
-        return self.select_related("series").with_tags()
+        return self.select_related("series").defer(*EVENT_LISTING_DEFERRED).with_tags()
+
+    def for_cards(self) -> EventQuerySet:
+        """What an event's card shows (no topics): a small list, such as the home page's."""
+        return self.select_related("series").defer(*EVENT_LISTING_DEFERRED)
+
+
+# What a card never shows: the long text, read only on the item's own page.
+EVENT_LISTING_DEFERRED = ("description", "description_html")
+NOTE_TEXT_DEFERRED = ("body", "body_html", "questions")
+NOTE_LISTING_DEFERRED = (
+    *NOTE_TEXT_DEFERRED,
+    *(f"event__{name}" for name in EVENT_LISTING_DEFERRED),
+)
 
 
 # Changes to these fields change what a calendar app shows, so they bump SEQUENCE.
@@ -236,7 +249,13 @@ class EventNoteQuerySet(PublishableQuerySet):
         return super().published().filter(event__status=Status.PUBLISHED)
 
     def for_listing(self) -> EventNoteQuerySet:
-        return self.select_related("event", "event__series").with_tags()
+        return (
+            self.select_related("event", "event__series").defer(*NOTE_LISTING_DEFERRED).with_tags()
+        )
+
+    def for_cards(self) -> EventNoteQuerySet:
+        """What a note's card shows (no topics): a small list, such as the home page's."""
+        return self.select_related("event").defer(*NOTE_LISTING_DEFERRED)
 
 
 class EventNote(Publishable):

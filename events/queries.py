@@ -11,7 +11,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from config import roles
-from events.models import Event, EventNote, Series, Status
+from events.models import NOTE_TEXT_DEFERRED, Event, EventNote, Series, Status
 from practice.models import WriteUp
 from practice.queries import PAGE_SIZE
 from search.forms import FilterForm, RegionField
@@ -56,7 +56,9 @@ class EventFilters:
 def _published_notes() -> Prefetch:
     return Prefetch(
         "notes",
-        queryset=EventNote.objects.published().order_by("published_at", "pk"),
+        queryset=EventNote.objects.published()
+        .defer(*NOTE_TEXT_DEFERRED)
+        .order_by("published_at", "pk"),
         to_attr="published_notes",
     )
 
@@ -204,17 +206,15 @@ def tagged(tag: Tag, *, limit: int = 10) -> dict:
         "events": list(
             Event.objects.published()
             .filter(tags=tag)
-            .select_related("series")
+            .for_cards()
             .order_by(F("starts_at").desc(nulls_last=True), "-pk")[:limit]
         ),
-        "notes": list(
-            EventNote.objects.published().filter(tags=tag).select_related("event")[:limit]
-        ),
+        "notes": list(EventNote.objects.published().filter(tags=tag).for_cards()[:limit]),
     }
 
 
 def home_panels() -> dict:
     return {
-        "upcoming_events": list(Event.objects.upcoming().select_related("series")[:3]),
-        "latest_notes": list(EventNote.objects.published().select_related("event")[:3]),
+        "upcoming_events": list(Event.objects.upcoming().for_cards()[:3]),
+        "latest_notes": list(EventNote.objects.published().for_cards()[:3]),
     }
