@@ -14,7 +14,8 @@ page only the cards that changed.
 Nothing is kept that the key might not hold: a component that ran a query while rendering
 (it read something its values did not carry, such as a related object not fetched with
 them) is never kept, nor one given a value of a type not listed here. The store is each
-process's own and bounded (emptied when full): a new deploy starts empty.
+process's own and bounded (emptied when full): a new deploy starts empty. Off with DEBUG
+(`make run`), so that an edited template shows on the next request.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import decimal
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.utils import timezone
@@ -85,7 +87,10 @@ class _Queried:
 
 
 def rendered(name: str, context: dict, render: Callable[[], str]) -> str:
-    """`render()`, the HTML of the component `name` for `context`, kept for these values."""
+    """`render()`, the HTML of the component `name` for `context`, kept for these values;
+    never with DEBUG, where a template edited while the server runs shows at once."""
+    if settings.DEBUG:
+        return render()
     try:
         key = (
             name,

@@ -89,3 +89,12 @@ def test_safe_and_plain_text_are_different_values():
     assert memo.value_key("<b>") != memo.value_key(mark_safe("<b>"))  # noqa: S308
     assert memo.value_key(1) != memo.value_key(True)
     assert memo.value_key([1.0]) != memo.value_key([1])
+
+
+def test_with_debug_nothing_is_kept(settings):
+    """`make run` serves with DEBUG: a template edited there shows on the next request."""
+    settings.DEBUG = True
+    calls = []
+    for _ in range(2):
+        memo.rendered("footer.html", {}, lambda: calls.append(1) or "html")
+    assert len(calls) == 2
