@@ -110,7 +110,3 @@ def rendered(name: str, context: dict, render: Callable[[], str]) -> str:
             _store.clear()
         _store[key] = html
     return html
-
-
-def clear() -> None:
-    _store.clear()

@@ -90,7 +90,7 @@ class EventQuerySet(PublishableQuerySet):
         return self.published().in_past(now)
 
     def for_listing(self) -> EventQuerySet:
-        return self.select_related("series").defer(*EVENT_LISTING_DEFERRED).with_tags()
+        return self.for_cards().with_tags()
 
     def for_cards(self) -> EventQuerySet:
         """What an event's card shows (no topics): a small list, such as the home page's."""

@@ -34,18 +34,17 @@ def header(context, *, hide_search: bool = False) -> str:
     a component of the page's section and search words alone, kept as the cards are
     (config/memo.py). Staff get it with the page's whole context: their name, their links,
     the sign-out form's token."""
-    user = context.get("user")
-    if user is not None and user.is_authenticated:
-        return page_component(context, "header.html", hide_header_search=hide_search)
     request = context.get("request")
     match = request.resolver_match if request is not None else None
-    return component(
-        "header.html",
-        app=match.app_name if match else "",
-        url_name=match.url_name if match else "",
-        header_query=context.get("header_query", ""),
-        hide_header_search=hide_search,
-    )
+    values = {
+        "app": match.app_name if match else "",
+        "url_name": match.url_name if match else "",
+        "hide_header_search": hide_search,
+    }
+    user = context.get("user")
+    if user is not None and user.is_authenticated:
+        return page_component(context, "header.html", **values)
+    return component("header.html", header_query=context.get("header_query", ""), **values)
 
 
 def _rendered(name: str, context: dict, request=None) -> str:
