@@ -461,9 +461,13 @@ def _titled(cursor, plan: Plan) -> list[Ranked] | None:
     if plan.filter_sql:
         conditions.append(plan.filter_sql)
         params += plan.filter_params
-    excluded, excluded_params = _no_excluded_word(plan, "f.id")
-    conditions += excluded
-    params += excluded_params
+    # The title index hands over the entry's row, vector included: excluded words are
+    # checked on it (about 1 µs each), not probed on the postings' key (8 µs each, for
+    # every title when most hold the word excluded, as 2,151 of the 2,415 titles with
+    # "wellbeing" hold "team" at 125,000 entries).
+    for lexemes in plan.excluded:
+        conditions.append("NOT f.vector @@ %s::tsquery")
+        params.append(" & ".join(_quoted(lexeme) for lexeme in lexemes))
     if plan.required_sql != "TRUE":
         conditions.append(f"(SELECT {plan.required_sql} FROM {ENTRY} e WHERE e.id = f.id)")
         params += plan.required_params
