@@ -72,6 +72,13 @@ class Alternative:
     words: tuple[str, ...] = ()
 
 
+class Excluded(NamedTuple):
+    lexemes: tuple[str, ...]
+    # The bits of SearchPosting.common that say an entry holds them all, when every one of
+    # them is a common word (postings.py); otherwise None, and the postings' key is probed.
+    mask: int | None = None
+
+
 @dataclass
 class Plan:
     """The query as lexemes with their idf, and the SQL checks a candidate must pass."""
@@ -86,7 +93,7 @@ class Plan:
     required_params: list = field(default_factory=list)
     # Excluded alternatives that postings decide (no word order): an item holding all the
     # lexemes of one is left out.
-    excluded: list[tuple[str, ...]] = field(default_factory=list)
+    excluded: list[Excluded] = field(default_factory=list)
     # The filters as conditions on the ranking index (alias `f`), or None; and as tsquery
     # text over the filter lexemes.
     filter_sql: str | None = None
@@ -171,7 +178,11 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
         # Postings are read in impact order by plain index scans, which the sample's
         # settings (bitmaps only) would turn into sorting every posting of a word.
         f", {PLANNER_DEFAULT_SETTINGS}, t.token, "
-        f"(SELECT entries FROM {LEXEME} WHERE lexeme = t.token) "
+        f"(SELECT entries FROM {LEXEME} WHERE lexeme = t.token), "
+        # Each lexeme's common-word bit, if it has one (postings.py).
+        f"(SELECT array_agg(l.bit ORDER BY x.ord) FROM "
+        f"unnest(tsvector_to_array(to_tsvector('english', a.text))) WITH ORDINALITY x(lex, ord) "
+        f"LEFT JOIN {LEXEME} l ON l.lexeme = x.lex) "
         "FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY a(text, phrase, ord) "
         "CROSS JOIN LATERAL (SELECT phraseto_tsquery('english', a.phrase)::text AS token) t "
         "ORDER BY a.ord",
@@ -187,7 +198,7 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
     clause_numbers: dict[int, int] = {}
     seen: dict[tuple, int] = {}
     for row, (index, alternative, synonym) in zip(rows, owners, strict=True):
-        lexemes, counts, token, token_count = row[1] or [], row[2], row[-2], row[-1]
+        lexemes, counts, token, token_count = row[1] or [], row[2], row[-3], row[-2]
         if not lexemes:
             continue  # only stop words: nothing to match
         total = max(total, *(counts or [0]))
@@ -219,7 +230,7 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
             )
         )
     required, params, excluded = [], [], []
-    for (_, lexemes, *_), alternative in zip(negated_rows, negated, strict=True):
+    for (_, lexemes, *_, bits), alternative in zip(negated_rows, negated, strict=True):
         if not lexemes:
             continue  # only stop words: excludes nothing
         if alternative.is_phrase and len(lexemes) > 1:
@@ -227,7 +238,8 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
             required.append(f"NOT (e.vector @@ {sql})")
             params.append(param)
         else:  # plainto_tsquery: every lexeme, in any order
-            excluded.append(tuple(lexemes))
+            mask = None if None in bits else sum(1 << bit for bit in set(bits))
+            excluded.append(Excluded(tuple(lexemes), mask))
     wanted = [c for c in parsed.clauses if not c.negated]
     filter_sql, filter_params = filters_sql(filters or SearchFilters()) or (None, [])
     return Plan(
@@ -385,16 +397,21 @@ def rank_ids(cursor, plan: Plan, entry_ids: list[int]) -> list[Ranked]:
     return _verified(cursor, plan, rows, hopeful, len(hopeful), lambda r: True)
 
 
-def _no_excluded_word(plan: Plan, entry_id: str) -> tuple[list[str], list]:
-    """Conditions that the entry `entry_id` (SQL) holds no excluded alternative, probed on
-    the postings' key, and their parameters."""
+def _no_excluded_word(plan: Plan, posting: str) -> tuple[list[str], list]:
+    """Conditions that the entry of the posting `posting` (an alias) holds no excluded
+    alternative, and their parameters: read off the posting's common-word bits where the
+    words have them, else probed on the postings' key."""
     conditions, params = [], []
-    for lexemes in plan.excluded:
-        conditions.append(
-            f"(SELECT count(*) FROM {POSTING} z "
-            f"WHERE z.entry_id = {entry_id} AND z.lexeme = ANY(%s)) < %s"
-        )
-        params += [list(lexemes), len(lexemes)]
+    for lexemes, mask in plan.excluded:
+        if mask is not None:
+            conditions.append(f"({posting}.common & %s::bigint) <> %s::bigint")
+            params += [mask, mask]
+        else:
+            conditions.append(
+                f"(SELECT count(*) FROM {POSTING} z "
+                f"WHERE z.entry_id = {posting}.entry_id AND z.lexeme = ANY(%s)) < %s"
+            )
+            params += [list(lexemes), len(lexemes)]
     return conditions, params
 
 
@@ -412,7 +429,7 @@ def _lists_sql(plan: Plan) -> tuple[str, list]:
             f"{plan.filter_sql}) = 1"
         )
         params += plan.filter_params
-    excluded, excluded_params = _no_excluded_word(plan, "x.entry_id")
+    excluded, excluded_params = _no_excluded_word(plan, "x")
     conditions += [f" AND {condition}" for condition in excluded]
     params += excluded_params
     sql = (
@@ -465,7 +482,7 @@ def _titled(cursor, plan: Plan) -> list[Ranked] | None:
     # checked on it (about 1 µs each), not probed on the postings' key (8 µs each, for
     # every title when most hold the word excluded, as 2,151 of the 2,415 titles with
     # "wellbeing" hold "team" at 125,000 entries).
-    for lexemes in plan.excluded:
+    for lexemes, _ in plan.excluded:
         conditions.append("NOT f.vector @@ %s::tsquery")
         params.append(" & ".join(_quoted(lexeme) for lexeme in lexemes))
     if plan.required_sql != "TRUE":
