@@ -29,12 +29,18 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import connection
 from django.db.models import Model, QuerySet
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 MAX_ENTRIES = 4096
 
 _store: dict[tuple, str] = {}
 _PLAIN = (str, int, float, bool, decimal.Decimal, datetime.date, datetime.time, uuid.UUID)
+# Types compared as they are, within an instance's attributes (not their subclasses).
+_FAST = frozenset(
+    {str, int, float, bool, type(None), decimal.Decimal, datetime.datetime, datetime.date}
+    | {datetime.time, uuid.UUID}
+)
 
 
 class Unkeyable(Exception):
@@ -65,16 +71,25 @@ def _instance_key(instance: Model, seen: frozenset):
     marker = (type(instance), instance.pk)
     if marker in seen:  # a note's event, whose prefetched notes hold the note
         return marker
-    seen = seen | {marker}
-    attributes = tuple(
-        (name, value_key(value, seen))
-        for name, value in instance.__dict__.items()
-        if name != "_state"
+    # Most attributes are loaded fields of plain types, compared as they are (their types
+    # beside them, so True is not 1); the rest (the instance's _state, prefetched lists,
+    # a SafeString, an enum member) are keyed one by one.
+    attributes = instance.__dict__
+    values = list(attributes.values())
+    types = tuple(map(type, values))
+    related = instance._state.fields_cache
+    slow = [i for i, kind in enumerate(types) if kind not in _FAST]
+    if slow or related:
+        seen = seen | {marker}
+    for i in slow:
+        values[i] = None if types[i] is ModelState else value_key(values[i], seen)
+    return (
+        type(instance),
+        tuple(attributes),
+        tuple(values),
+        types,
+        tuple((name, value_key(value, seen)) for name, value in related.items()),
     )
-    related = tuple(
-        (name, value_key(value, seen)) for name, value in instance._state.fields_cache.items()
-    )
-    return (type(instance), attributes, related)
 
 
 class _Queried:
