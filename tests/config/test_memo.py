@@ -89,6 +89,15 @@ def test_safe_and_plain_text_are_different_values():
     assert memo.value_key("<b>") != memo.value_key(mark_safe("<b>"))  # noqa: S308
     assert memo.value_key(1) != memo.value_key(True)
     assert memo.value_key([1.0]) != memo.value_key([1])
+    # Nor inside an instance, whose plain attributes are compared as they are.
+    with_text, with_safe, with_one, with_true = (WriteUp(pk=1) for _ in range(4))
+    with_text.title, with_safe.title = "<b>", mark_safe("<b>")  # noqa: S308
+    with_one.flag, with_true.flag = 1, True
+    assert memo.value_key(with_text) != memo.value_key(with_safe)
+    assert memo.value_key(with_one) != memo.value_key(with_true)
+    again = WriteUp(pk=1)
+    again.flag = 1
+    assert memo.value_key(with_one) == memo.value_key(again)
 
 
 def test_with_debug_nothing_is_kept(settings):
