@@ -392,7 +392,7 @@ def run(repeat: int) -> dict:
     naive_timings: list[float] = []
     naive_queries: list[int] = []
     for kind, entries in QUERIES.items():
-        timings, query_counts = [], []
+        timings, query_counts, medians = [], [], {}
         for entry in entries:
             q, extra = entry if isinstance(entry, tuple) else (entry, {})
             url = "/search/?" + urlencode({"q": q, **extra})
@@ -404,6 +404,8 @@ def run(repeat: int) -> dict:
                     timings.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200
                 query_counts.append(len(captured))
+            mine = sorted(timings[-repeat:])
+            medians[url.removeprefix("/search/?")] = round(mine[len(mine) // 2], 1)
         # The naive baseline (what a plain icontains over title and body costs) is slow enough
         # at full size that three queries of each kind give its figures.
         for entry in entries[:3]:
@@ -421,6 +423,8 @@ def run(repeat: int) -> dict:
             **percentiles(timings),
             "queries_per_request": max(query_counts),
             "distinct_queries": len(entries),
+            # Where the kind's p95 comes from: its slowest queries, by their median.
+            "slowest_p50_ms": dict(sorted(medians.items(), key=lambda m: -m[1])[:3]),
         }
     results["naive_icontains"] = {
         **percentiles(naive_timings),

@@ -111,27 +111,30 @@ def slug_url(view_name: str, slug: str) -> str:
 def attach_tags(items) -> None:
     """Give these items (of any content types) their tags, in one query per type, as the
     prefetched value of `tags`: `item.tags.all` then returns them without a query. Taggit's
-    order (by when each was added)."""
+    order (by when each was added). The query is written out: every list page runs it, and
+    building it with the ORM cost more (1.0 ms for 20 items) than running it (0.4 ms)."""
     from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
     from taggit.models import Tag, TaggedItem
 
     by_type: dict[type, dict[int, models.Model]] = {}
     for item in items:
         by_type.setdefault(type(item), {})[item.pk] = item
+    sql = (
+        f"SELECT i.object_id, t.id, t.name, t.slug FROM {TaggedItem._meta.db_table} i "  # noqa: S608
+        f"JOIN {Tag._meta.db_table} t ON t.id = i.tag_id "
+        "WHERE i.content_type_id = %s AND i.object_id = ANY(%s) ORDER BY i.id"
+    )
     for model, by_id in by_type.items():
         for item in by_id.values():
             item._prefetched_objects_cache = {**getattr(item, "_prefetched_objects_cache", {})}
             item._prefetched_objects_cache["tags"] = []
-        rows = (
-            TaggedItem.objects.filter(
-                content_type=ContentType.objects.get_for_model(model), object_id__in=list(by_id)
-            )
-            .order_by("pk")
-            .values_list("object_id", "tag_id", "tag__name", "tag__slug")
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ContentType.objects.get_for_model(model).pk, list(by_id)])
+            rows = cursor.fetchall()
         for object_id, tag_id, name, slug in rows:
             by_id[object_id]._prefetched_objects_cache["tags"].append(
-                Tag(id=tag_id, name=name, slug=slug)
+                Tag.from_db(connection.alias, ["id", "name", "slug"], (tag_id, name, slug))
             )
 
 
