@@ -61,7 +61,6 @@ CROSS JOIN LATERAL (
 ) n
 """
 
-# Filter lexemes ("r:london") have no positions and get no posting.
 # Which of the common words the entry holds (parameters: their bits and their tsquery texts).
 _COMMON = """
 CROSS JOIN LATERAL (
@@ -70,6 +69,7 @@ CROSS JOIN LATERAL (
 ) m
 """
 
+# Filter lexemes ("r:london") have no positions and get no posting.
 _POSTINGS_SELECT = f"""
 SELECT e.id, u.lexeme, {_impact_sql()}, m.common
 FROM {ENTRY} e
@@ -206,20 +206,24 @@ COMMON_WORDS = 63  # a bigint's bits, not its sign
 COMMON_SAMPLE = 5000
 
 
+def quoted_lexeme(lexeme: str) -> str:
+    """A lexeme as tsquery text that matches exactly it."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
 @dataclass(frozen=True)
 class CommonWords:
-    lexemes: tuple[str, ...] = ()  # bit i is lexemes[i]
+    words: tuple[tuple[int, str], ...] = ()  # (bit, lexeme)
 
     @property
     def params(self) -> list:
-        # Plain words (see _choose_common): quoted, each is a tsquery of one lexeme.
-        return [list(range(len(self.lexemes))), [f"'{lexeme}'" for lexeme in self.lexemes]]
+        return [[bit for bit, _ in self.words], [quoted_lexeme(word) for _, word in self.words]]
 
 
 def common_words(cursor) -> CommonWords:
-    """The words the last rebuild gave bits (none before the first)."""
-    cursor.execute(f"SELECT lexeme FROM {LEXEME} WHERE bit IS NOT NULL ORDER BY bit")
-    return CommonWords(tuple(lexeme for (lexeme,) in cursor.fetchall()))
+    """The words the last rebuild gave bits (none before the first), with their bits."""
+    cursor.execute(f"SELECT bit, lexeme FROM {LEXEME} WHERE bit IS NOT NULL ORDER BY bit")
+    return CommonWords(tuple(cursor.fetchall()))
 
 
 def _choose_common(cursor) -> CommonWords:
@@ -234,7 +238,7 @@ def _choose_common(cursor) -> CommonWords:
         "WHERE x.positions IS NOT NULL AND x.lexeme ~ '^[a-z0-9]+$' "
         f"GROUP BY x.lexeme ORDER BY count(*) DESC, x.lexeme LIMIT {COMMON_WORDS}"
     )
-    return CommonWords(tuple(lexeme for (lexeme,) in cursor.fetchall()))
+    return CommonWords(tuple(enumerate(lexeme for (lexeme,) in cursor.fetchall())))
 
 
 # The lexeme "" (never a word) counts the entries themselves: idf's N.
@@ -309,7 +313,7 @@ def postings_rebuild(cursor) -> None:
     cursor.execute(
         f"UPDATE {LEXEME} l SET bit = c.bit FROM unnest(%s::text[], %s::int[]) c(lexeme, bit) "
         "WHERE l.lexeme = c.lexeme",
-        [list(common.lexemes), list(range(len(common.lexemes)))],
+        [[word for _, word in common.words], [bit for bit, _ in common.words]],
     )
     cursor.execute(f"ANALYZE {POSTING}")
 

@@ -36,7 +36,7 @@ from search.builder import (
     filters_tsquery,
 )
 from search.parser import ParsedQuery
-from search.postings import ALL, ENTRY, LEXEME, POSTING
+from search.postings import ALL, ENTRY, LEXEME, POSTING, quoted_lexeme
 from search.results import FAMILY_HEAD_SQL, SearchFilters
 from search.text import stem
 
@@ -170,21 +170,21 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
         for alternative in [owner[1] for owner in owners] + negated
     ]
     cursor.execute(
-        f"SELECT a.ord, tsvector_to_array(to_tsvector('english', a.text)), "
-        f"(SELECT array_agg(coalesce(l.entries, 0) ORDER BY x.ord) FROM "
-        f"unnest(tsvector_to_array(to_tsvector('english', a.text))) WITH ORDINALITY x(lex, ord) "
-        f"LEFT JOIN {LEXEME} l ON l.lexeme = x.lex), "
+        f"SELECT a.ord, c.lexemes, c.counts, "
         f"(SELECT greatest(entries, 1) FROM {LEXEME} WHERE lexeme = '{ALL}') "
         # Postings are read in impact order by plain index scans, which the sample's
         # settings (bitmaps only) would turn into sorting every posting of a word.
         f", {PLANNER_DEFAULT_SETTINGS}, t.token, "
-        f"(SELECT entries FROM {LEXEME} WHERE lexeme = t.token), "
-        # Each lexeme's common-word bit, if it has one (postings.py).
-        f"(SELECT array_agg(l.bit ORDER BY x.ord) FROM "
-        f"unnest(tsvector_to_array(to_tsvector('english', a.text))) WITH ORDINALITY x(lex, ord) "
-        f"LEFT JOIN {LEXEME} l ON l.lexeme = x.lex) "
+        f"(SELECT entries FROM {LEXEME} WHERE lexeme = t.token), c.bits "
         "FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY a(text, phrase, ord) "
         "CROSS JOIN LATERAL (SELECT phraseto_tsquery('english', a.phrase)::text AS token) t "
+        # Each lexeme with how many entries hold it and its common-word bit (postings.py),
+        # if it has one: one look-up per lexeme.
+        "CROSS JOIN LATERAL (SELECT array_agg(x.lex ORDER BY x.ord) AS lexemes, "
+        "array_agg(coalesce(l.entries, 0) ORDER BY x.ord) AS counts, "
+        "array_agg(l.bit ORDER BY x.ord) AS bits "
+        "FROM unnest(tsvector_to_array(to_tsvector('english', a.text))) "
+        f"WITH ORDINALITY x(lex, ord) LEFT JOIN {LEXEME} l ON l.lexeme = x.lex) c "
         "ORDER BY a.ord",
         [texts, phrase_texts],
     )
@@ -442,10 +442,6 @@ def _lists_sql(plan: Plan) -> tuple[str, list]:
     return sql, params
 
 
-def _quoted(lexeme: str) -> str:
-    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
 # The expression of the title's own word index (migration search 0006): a query must use
 # it as written to read that index.
 TITLE_WORDS = "to_tsvector('english'::regconfig, {alias}.title)"
@@ -458,7 +454,7 @@ def _titled_query(plan: Plan) -> str | None:
     typed: dict[int, list[str]] = {}
     for alternative in plan.alternatives:
         if alternative.weight == 1.0:
-            words = " & ".join(_quoted(lexeme) for lexeme in alternative.words)
+            words = " & ".join(quoted_lexeme(lexeme) for lexeme in alternative.words)
             typed.setdefault(alternative.clause, []).append(f"({words})")
     if len(typed) < plan.clauses:
         return None
@@ -484,7 +480,7 @@ def _titled(cursor, plan: Plan) -> list[Ranked] | None:
     # "wellbeing" hold "team" at 125,000 entries).
     for lexemes, _ in plan.excluded:
         conditions.append("NOT f.vector @@ %s::tsquery")
-        params.append(" & ".join(_quoted(lexeme) for lexeme in lexemes))
+        params.append(" & ".join(quoted_lexeme(lexeme) for lexeme in lexemes))
     if plan.required_sql != "TRUE":
         conditions.append(f"(SELECT {plan.required_sql} FROM {ENTRY} e WHERE e.id = f.id)")
         params += plan.required_params
