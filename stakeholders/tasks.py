@@ -16,6 +16,7 @@ from django_tasks import task
 from stakeholders.digest.batch import digest_batch_send
 from stakeholders.digest.run import (
     BATCH_SIZE,
+    dead_after,
     digest_run_recover,
     digest_run_start,
     digest_run_unfinished,
@@ -76,44 +77,76 @@ def watch_interval() -> timedelta:
     return timedelta(seconds=settings.STAKEHOLDERS_DIGEST_WATCH_EVERY)
 
 
-def _arm_watcher(run: DigestRun) -> None:
+def _arm_watcher(run: DigestRun) -> uuid.UUID | None:
     """Schedule a look at the run a little later. Each arming replaces the previous watcher
     (only the newest token re-arms), so hourly resumes never multiply them."""
     if not watch_digest_run.get_backend().supports_defer:
-        return  # the hourly `send_weekly_digest --resume-only` recovers instead
+        return None  # the hourly `send_weekly_digest --resume-only` recovers instead
     token = uuid.uuid4()
     DigestRun.objects.filter(pk=run.pk).update(watch_token=token)
     watch_digest_run.using(run_after=timezone.now() + watch_interval()).enqueue(run.pk, str(token))
+    return token
 
 
 @task()
 def watch_digest_run(run_id: int, token: str) -> int:
     """Hand batches whose worker died (killed outright, power lost) to the next worker,
     and keep watching while the run has work left. A killed worker's task row is closed
-    as failed so it does not look like it is still running."""
+    as failed so it does not look like it is still running.
+
+    The next watcher is armed before this one does anything, so a worker killed while
+    watching cannot end the chain: its successor closes its row and carries on. When the
+    run turns out to be finished, the successor is disarmed (it finds its token replaced
+    and does nothing)."""
     run = DigestRun.objects.filter(pk=run_id, watch_token=token).first()
     if run is None:
         return 0  # a newer watcher has taken over
+    successor = _arm_watcher(run)
+    _close_lost_watchers()
     batches = digest_run_recover(run=run)
     _close_lost_tasks([b.task_id for b in batches if b.task_id])
     _enqueue_batches(batches)
-    if digest_run_unfinished(run.pk):
-        _arm_watcher(run)
+    if successor and not digest_run_unfinished(run.pk):
+        DigestRun.objects.filter(pk=run.pk, watch_token=successor).update(watch_token=None)
     return len(batches)
 
 
-def _close_lost_tasks(task_ids: list[str]) -> None:
+def _lost_task_rows():
+    """Task rows of the database backend still marked running, or None on other backends
+    (whose workers keep their own books)."""
     backend = send_digest_batch.get_backend()
-    if not task_ids or type(backend).__module__ != "django_tasks_db.backend":
-        return
+    if type(backend).__module__ != "django_tasks_db.backend":
+        return None
     from django_tasks_db.models import DBTaskResult
 
-    DBTaskResult.objects.filter(id__in=task_ids, status="RUNNING").update(
+    return DBTaskResult.objects.filter(status="RUNNING")
+
+
+def _close_lost_tasks(task_ids: list[str]) -> None:
+    rows = _lost_task_rows()
+    if task_ids and rows is not None:
+        _close_as_lost(rows.filter(id__in=task_ids), "this batch")
+
+
+def _close_lost_watchers() -> None:
+    """A watcher takes milliseconds; one still running after the dead-batch limit died with
+    its worker (the watcher calling this started just now, so it is never among them)."""
+    rows = _lost_task_rows()
+    if rows is not None:
+        stale = timezone.now() - dead_after()
+        _close_as_lost(
+            rows.filter(task_path=watch_digest_run.module_path, started_at__lt=stale),
+            "this look at the digest",
+        )
+
+
+def _close_as_lost(rows, what: str) -> None:
+    rows.update(
         status="FAILED",
         finished_at=timezone.now(),
         exception_class_path="stakeholders.tasks.WorkerLost",
-        traceback="The worker running this batch stopped without finishing it (killed or "
-        "lost power). The batch was handed to another worker.",
+        traceback=f"The worker running {what} stopped without finishing it (killed or lost "
+        "power). The work was handed to another worker.",
     )
 
 

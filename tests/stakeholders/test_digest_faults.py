@@ -22,14 +22,17 @@ from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from stakeholders import tasks
 from stakeholders.models import (
+    BatchStatus,
     Delivery,
     DeliveryStatus,
+    DigestBatch,
     DigestRun,
     Subscriber,
     SubscriberStatus,
 )
-from stakeholders.tasks import digest_start
+from stakeholders.tasks import digest_start, watch_digest_run
 from tests.conftest import make_writeup
 from tests.smtp import SmtpSink, free_port, point_django_at
 from tests.stakeholders.conftest import make_subscriber
@@ -98,6 +101,68 @@ def test_a_batch_waiting_for_the_relay_retries_itself_on_the_worker(settings):
         with time_machine.travel(timezone.now() + timedelta(minutes=2)):
             work()
         assert sorted(m["To"] for m in sink.messages) == sorted(p.email for p in people)
+
+
+class _Killed(BaseException):
+    """Where a SIGKILL lands: nothing after this point runs, and nothing is cleaned up."""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_while_watching_does_not_end_the_watch(settings, monkeypatch):
+    """Regression: a worker killed while it ran the watcher left that task RUNNING forever,
+    and nobody watched the run again until the hourly resume."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    people = [make_subscriber(all_topics=True) for _ in range(4)]
+    make_writeup(title="News for everyone")
+    watchers = DBTaskResult.objects.filter(task_path=watch_digest_run.module_path)
+    start = timezone.now()
+    with SmtpSink() as sink:
+        point_django_at(settings, sink)
+        with time_machine.travel(start, tick=False):
+            run = digest_start(batch_size=2)
+            # A worker takes a batch and dies at once: the batch stays running.
+            batch = run.batches.order_by("pk").first()
+            DigestBatch.objects.filter(pk=batch.pk).update(
+                status=BatchStatus.RUNNING, heartbeat_at=start
+            )
+            DBTaskResult.objects.get(pk=batch.task_id).claim("worker-killed")
+        # Two minutes on, that worker's replacement runs the watcher and is killed too, while
+        # it looks for dead batches.
+        with time_machine.travel(start + timedelta(minutes=2), tick=False):
+            watcher = watchers.get()
+            watcher.claim("worker-killed-again")
+            real_recover = tasks.digest_run_recover
+
+            def killed(**kwargs):
+                raise _Killed
+
+            monkeypatch.setattr(tasks, "digest_run_recover", killed)
+            with pytest.raises(_Killed):
+                watch_digest_run.call(*watcher.args_kwargs["args"])
+            monkeypatch.setattr(tasks, "digest_run_recover", real_recover)
+        assert watchers.filter(status="READY").count() == 1, "nobody is watching the run"
+
+        # Past the dead-worker limit, a live worker finds the next watcher: it closes the dead
+        # watcher's row, hands the dead batch on, and the run finishes without a new week.
+        later = start + timedelta(seconds=2 * 60 + 2 * settings.STAKEHOLDERS_DIGEST_DEAD_AFTER)
+        with time_machine.travel(later, tick=False):
+            call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+        assert sorted(m["To"] for m in sink.messages) == sorted(p.email for p in people)
+    watcher.refresh_from_db()
+    assert watcher.status == "FAILED"
+    assert watcher.exception_class_path.endswith("WorkerLost")
+    assert "look at the digest" in watcher.traceback
+    assert DBTaskResult.objects.get(pk=batch.task_id).status == "FAILED"
+    assert not DBTaskResult.objects.filter(status="RUNNING").exists()
+    assert set(run.deliveries.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    assert DigestRun.objects.count() == 1
+    # The run is finished, so the watch stops within a few looks rather than going on forever.
+    for looks in range(1, 4):
+        with time_machine.travel(later + looks * tasks.watch_interval(), tick=False):
+            call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    run.refresh_from_db()
+    assert run.watch_token is None
+    assert not watchers.filter(status="READY").exists()
 
 
 def _database_url() -> str:
