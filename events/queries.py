@@ -149,11 +149,9 @@ def note_page(user, slug: str) -> dict:
         .prefetch_related(
             "speakers",
             "key_points",
-            Prefetch("related_writeups", queryset=WriteUp.objects.published().with_tags()),
-            Prefetch(
-                "related_notes",
-                queryset=EventNote.objects.published().select_related("event"),
-            ),
+            # As cards: their long text is read only on their own pages.
+            Prefetch("related_writeups", queryset=WriteUp.objects.published().for_listing()),
+            Prefetch("related_notes", queryset=EventNote.objects.published().for_cards()),
         ),
         slug=slug,
     )

@@ -243,7 +243,8 @@ WITH recorded AS (
     SET status = %(status)s, attempts = %(attempts)s, finished_at = %(finished_at)s,
         item_count = %(item_count)s, last_error = %(last_error)s,
         next_attempt_at = %(next_attempt_at)s,
-        claimed_at = CASE WHEN %(status)s = %(pending)s THEN NULL ELSE claimed_at END
+        claimed_at = CASE WHEN %(status)s::varchar = %(pending)s::varchar THEN NULL
+            ELSE claimed_at END
     WHERE id = %(record)s AND batch_id = %(batch)s AND status IN (%(sending)s, %(in_doubt)s)
     RETURNING id
 ), claimed AS (
