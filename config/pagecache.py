@@ -80,7 +80,27 @@ def _changed(sender, raw=False, **kwargs) -> None:
     transaction.on_commit(invalidate, robust=True)
 
 
+def _index_changed(sender, **kwargs) -> None:
+    invalidate()
+
+
+def related_items(*, kind: str, pk: int, text: str, limit: int) -> list:
+    """The "More like this" list of an item's own page (search.similar.similar_items for its
+    text), kept until content next changes. Any edit of the item is such a change, so its id
+    stands for its text."""
+    from search.similar import similar_items
+
+    return remember(
+        f"related:{kind}:{pk}:{limit}",
+        lambda: similar_items(text=text, exclude=(kind, pk), limit=limit),
+    )
+
+
 def connect() -> None:
+    from search.signals import entries_changed
+
+    # Kept pages and lists read the search index too, which is written after the commit.
+    entries_changed.connect(_index_changed, dispatch_uid="pagecache-search-index")
     for model in apps.get_models():
         if model._meta.app_label not in CONTENT_APPS:
             continue

@@ -136,6 +136,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # machine shares; CACHE_URL=redis://host:6379/0 when the site runs on several machines.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 AGGREGATE_CACHE = True
+# Tests compile every kept list afresh too and fail if it differs (practice/compiled.py).
+COMPILED_CHECK = False
 if os.environ.get("CACHE_URL"):
     _pages_cache = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

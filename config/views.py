@@ -29,7 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "home.html",
         {
-            "latest_writeups": WriteUp.objects.published().for_listing()[:6],
+            "latest_writeups": WriteUp.objects.published().for_listing().compiled("home")[:6],
             "popular_tags": queries.popular_tags(limit=16),
             **events_queries.home_panels(),
         },

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from config import roles
+from config import pagecache, roles
 from events.models import NOTE_TEXT_DEFERRED, Event, EventNote, Series, Status
 from practice.models import WriteUp
 from practice.queries import PAGE_SIZE
 from search.forms import FilterForm, RegionField
-from search.similar import similar_items
 
 
 class _EventFilterForm(FilterForm):
@@ -66,13 +66,17 @@ def _published_notes() -> Prefetch:
 def upcoming_page(filters: EventFilters, page_number) -> Page:
     # No .distinct(): the one join a filter makes (a tag, by its unique slug) matches at
     # most one row per event.
-    events = filters.apply(Event.objects.upcoming()).for_listing()
-    return Paginator(events, PAGE_SIZE).get_page(page_number)
+    now = timezone.now()
+    events = filters.apply(Event.objects.upcoming(now)).for_listing()
+    return Paginator(events.compiled("upcoming", filters, now=now), PAGE_SIZE).get_page(page_number)
 
 
 def past_page(filters: EventFilters, page_number) -> Page:
-    events = filters.apply(Event.objects.past()).for_listing().prefetch_related(_published_notes())
-    return Paginator(events, PAGE_SIZE).get_page(page_number)
+    now = timezone.now()
+    events = (
+        filters.apply(Event.objects.past(now)).for_listing().prefetch_related(_published_notes())
+    )
+    return Paginator(events.compiled("past", filters, now=now), PAGE_SIZE).get_page(page_number)
 
 
 def staff_drafts(user) -> dict | None:
@@ -181,8 +185,8 @@ def note_page(user, slug: str) -> dict:
         "previous_meeting": previous_meeting,
         "next_meeting": next_meeting,
         # The same measure as the "Has this been done before?" panel.
-        "similar": similar_items(
-            text=f"{note.title} {note.summary} {tags}", exclude=("note", note.pk), limit=4
+        "similar": pagecache.related_items(
+            kind="note", pk=note.pk, text=f"{note.title} {note.summary} {tags}", limit=4
         ),
     }
 
@@ -205,14 +209,23 @@ def tagged(tag: Tag, *, limit: int = 10) -> dict:
             Event.objects.published()
             .filter(tags=tag)
             .for_cards()
-            .order_by(F("starts_at").desc(nulls_last=True), "-pk")[:limit]
+            .order_by(F("starts_at").desc(nulls_last=True), "-pk")
+            .compiled("tagged", tag.pk)[:limit]
         ),
-        "notes": list(EventNote.objects.published().filter(tags=tag).for_cards()[:limit]),
+        "notes": list(
+            EventNote.objects.published()
+            .filter(tags=tag)
+            .for_cards()
+            .compiled("tagged", tag.pk)[:limit]
+        ),
     }
 
 
 def home_panels() -> dict:
+    now = timezone.now()
     return {
-        "upcoming_events": list(Event.objects.upcoming().for_cards()[:3]),
-        "latest_notes": list(EventNote.objects.published().for_cards()[:3]),
+        "upcoming_events": list(
+            Event.objects.upcoming(now).for_cards().compiled("home", now=now)[:3]
+        ),
+        "latest_notes": list(EventNote.objects.published().for_cards().compiled("home")[:3]),
     }

@@ -6,6 +6,9 @@ class PracticeConfig(AppConfig):
     verbose_name = "Practice write-ups"
 
     def ready(self) -> None:
-        from practice import history
+        from django.db.models.signals import post_migrate
+
+        from practice import compiled, history
 
         history.register()
+        post_migrate.connect(compiled.forget, dispatch_uid="practice-compiled-forget")

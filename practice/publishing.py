@@ -53,6 +53,15 @@ class PublishableQuerySet(models.QuerySet):
     """Published items, and `with_tags()`: every item's tags in one grouped query."""
 
     _with_tags = False
+    _compiled_key: tuple | None = None
+    _compiled_now = None
+
+    def compiled(self, *key, now=None):
+        """Compile this queryset's SQL once per process for `key` (practice/compiled.py):
+        last in the chain but for a slice; `now` is the one value that may move."""
+        clone = self._chain()
+        clone._compiled_key, clone._compiled_now = (self.model, *key), now
+        return clone
 
     def with_tags(self):
         """Each item's tags, in one query for all of them when the queryset is read, ready
@@ -65,13 +74,36 @@ class PublishableQuerySet(models.QuerySet):
     def _clone(self):
         clone = super()._clone()
         clone._with_tags = self._with_tags
+        clone._compiled_key, clone._compiled_now = self._compiled_key, self._compiled_now
         return clone
 
     def _fetch_all(self) -> None:
         fresh = self._result_cache is None
+        if fresh and self._compiled_key is not None and not settings.DEBUG:
+            self._fetch_compiled()
         super()._fetch_all()
         if fresh and self._with_tags and self._result_cache:
             attach_tags([item for item in self._result_cache if isinstance(item, models.Model)])
+
+    def count(self) -> int:
+        if self._compiled_key is None or self._result_cache is not None or settings.DEBUG:
+            return super().count()
+        from practice import compiled
+
+        return compiled.count_for(self.query, self.db, self._compiled_key, self._compiled_now)
+
+    def _fetch_compiled(self) -> None:
+        from practice import compiled
+
+        query, key, now = self.query, self._compiled_key, self._compiled_now
+        # Only for this read: a clone of the query (a count, say) compiles as usual.
+        query.get_compiler = lambda using=None, connection=None, elide_empty=True: (
+            compiled.compiler_for(query, using or self.db, key, now)
+        )
+        try:
+            self._result_cache = list(self._iterable_class(self))
+        finally:
+            del query.get_compiler
 
     def published(self):
         return self.filter(status=Status.PUBLISHED, published_at__isnull=False)

@@ -80,6 +80,9 @@ def writeup_page(user, filters: WriteUpFilters, page_number) -> Page:
     # included): the one join a filter makes, a tag by its unique slug, matches at most one
     # row per write-up.
     writeups = filters.apply(WriteUp.objects.visible_to(user)).for_listing()
+    if not (filters.q or roles.can_write(user)):
+        # What everyone who is not staff sees: one statement for them all, per filter.
+        writeups = writeups.compiled("list", filters)
     return Paginator(writeups, PAGE_SIZE).get_page(page_number)
 
 

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 from reversion.views import create_revision
 
-from config import roles
+from config import pagecache, roles
 from practice import queries, workflow
 from practice.forms import WriteUpForm
 from practice.models import EVIDENCE_LEVEL_DESCRIPTIONS, EvidenceLevel, Region, WriteUp
@@ -57,8 +57,8 @@ def writeup_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def related_items(writeup: WriteUp):
     """Published items most like this one, by the same measure as the similar-work panel."""
     tags = " ".join(tag.name for tag in writeup.tags.all())
-    return similar_items(
-        text=f"{writeup.title} {writeup.summary} {tags}", exclude=("writeup", writeup.pk), limit=4
+    return pagecache.related_items(
+        kind="writeup", pk=writeup.pk, text=f"{writeup.title} {writeup.summary} {tags}", limit=4
     )
 
 

@@ -15,6 +15,7 @@ from collections import defaultdict
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 
 from search import index, registry
 from search.registry import SearchType
@@ -29,6 +30,11 @@ class _Marked(threading.local):
 
 
 _marked = _Marked()
+
+# Sent once the index holds a commit's changes. Whatever keeps something read from the index
+# (a page, an item's "More like this" list) listens: the content's own change may have been
+# announced before these entries were written.
+entries_changed = Signal()
 
 
 def connect(search_types: list[SearchType] | None = None) -> None:
@@ -83,6 +89,8 @@ def _index_marked() -> None:
         search_type = registry.type_for_kind(kind)
         if search_type is not None:
             index.entries_sync(search_type, object_ids)
+    if marked:
+        entries_changed.send(sender=SearchType)
 
 
 def _saved(sender, instance, created=False, raw=False, **kwargs) -> None:

@@ -49,6 +49,8 @@ def _fast_and_isolated(settings, tmp_path):
     # Off, except where the page cache is the point (tests/config/test_page_cache.py).
     settings.PAGE_CACHE_SECONDS = 0
     settings.AGGREGATE_CACHE = False
+    # Every kept statement checked against a fresh compile (practice/compiled.py).
+    settings.COMPILED_CHECK = True
 
 
 def make_writeup(

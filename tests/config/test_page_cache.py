@@ -197,3 +197,60 @@ def test_aggregates_are_kept_until_content_changes(client, staff_user, django_as
     writeup.tags.set(["housing"])
     html = client.get("/practice/").content.decode()
     assert "/tags/housing/" in html and "/tags/dementia/" not in html
+
+
+@pytest.mark.parametrize("kind", [WRITEUP, NOTE])
+def test_more_like_this_is_kept_until_content_changes(client, staff_user, kind):
+    """An item's related list is worked out once per change of content (staff pages, which
+    are never cached, show it), and a publish or unpublish elsewhere shows on the next visit."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    item = _item(kind)
+    other = make_writeup(title="Carers cafe in Leeds", summary=item.summary)
+    client.force_login(staff_user)
+    path = item.get_absolute_url()
+
+    def visit_counting() -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(path).content.decode()
+        return html, len(queries)
+
+    first, computed = visit_counting()
+    assert other.get_absolute_url() in first
+    again, kept = visit_counting()
+    assert other.get_absolute_url() in again and kept < computed, "worked out again"
+
+    newer = make_writeup(title="Carers cafe in York", summary=item.summary)
+    html, _ = visit_counting()
+    assert newer.get_absolute_url() in html and other.get_absolute_url() in html
+    other.status, other.published_at = Status.DRAFT, None
+    other.save()
+    html, _ = visit_counting()
+    assert other.get_absolute_url() not in html and newer.get_absolute_url() in html
+
+
+def test_pages_that_read_the_index_are_not_kept_past_its_change(client):
+    """An item's page lists related work from the search index. Content that reaches the
+    index without a model signal (a bulk import, then its indexing) still empties the
+    cache: the index announces its own changes."""
+    from search import registry, signals
+
+    item = make_writeup(title="Carers cafe", tags=("carers",))
+    path = item.get_absolute_url()
+    visit(client, path)
+    assert visit(client, path)[1] == "hit"
+    (newer,) = WriteUp.objects.bulk_create(
+        [
+            WriteUp(
+                title="Carers cafe in York",
+                slug="carers-cafe-in-york",
+                summary=item.summary,
+                status=Status.PUBLISHED,
+                published_at=timezone.now(),
+            )
+        ]
+    )
+    signals.mark(registry.type_for(WriteUp), newer.pk)  # runs at once: no transaction open
+    html, source = visit(client, path)
+    assert source == "miss" and newer.get_absolute_url() in html
