@@ -36,30 +36,42 @@ class CompiledMismatch(AssertionError):
     """A kept statement is not what the queryset compiles to now: its key misses a value."""
 
 
+def _statement(full_key: tuple, compile_, now, label: str):
+    """(compiler, sql, params) kept under `full_key`, its `now` parameters replaced; None
+    when there is nothing to run (the ORM then answers as it always does)."""
+    kept = _store.get(full_key)
+    if kept is None:
+        try:
+            compiler, sql, params = compile_()
+        except EmptyResultSet:  # an empty slice, an impossible filter
+            return None
+        moving = frozenset(i for i, value in enumerate(params) if now is not None and value == now)
+        if len(_store) >= MAX_ENTRIES:
+            _store.clear()
+        kept = _store[full_key] = (compiler, sql, params, moving)
+    compiler, sql, params, moving = kept
+    if moving:
+        params = tuple(now if i in moving else value for i, value in enumerate(params))
+    if settings.COMPILED_CHECK and compile_()[1:] != (sql, params):
+        raise CompiledMismatch(f"{full_key[:-2]}: the kept {label} differs from the queryset's")
+    return compiler, sql, params
+
+
 def compiler_for(
     query: Query, using: str, key: tuple, now: datetime.datetime | None
 ) -> SQLCompiler:
     """The compiler that reads `query`, kept under `key`, ready to run with `now`."""
-    connection = connections[using]
-    full_key = (*key, query.low_mark, query.high_mark, using, id(connection))
-    kept = _store.get(full_key)
-    if kept is None:
+
+    def compile_() -> tuple[SQLCompiler, str, tuple]:
         compiler = Query.get_compiler(query, using=using)
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:  # nothing to run (an empty slice): the ORM's own way
-            return Query.get_compiler(query, using=using)
-        moving = frozenset(i for i, value in enumerate(params) if now is not None and value == now)
-        if len(_store) >= MAX_ENTRIES:
-            _store.clear()
-        kept = _store[full_key] = (compiler, sql, tuple(params), moving)
-    compiler, sql, params, moving = kept
-    if moving:
-        params = tuple(now if i in moving else value for i, value in enumerate(params))
-    if settings.COMPILED_CHECK:
-        fresh = Query.get_compiler(query, using=using).as_sql()
-        if (fresh[0], tuple(fresh[1])) != (sql, params):
-            raise CompiledMismatch(f"{key}: the kept SQL differs from the queryset's")
+        sql, params = compiler.as_sql()
+        return compiler, sql, tuple(params)
+
+    full_key = (*key, query.low_mark, query.high_mark, using, id(connections[using]))
+    statement = _statement(full_key, compile_, now, "SQL")
+    if statement is None:
+        return Query.get_compiler(query, using=using)
+    compiler, sql, params = statement
     compiler.as_sql = lambda *args, **kwargs: (sql, params)
     return compiler
 
@@ -67,34 +79,21 @@ def compiler_for(
 def count_for(query: Query, using: str, key: tuple, now: datetime.datetime | None) -> int:
     """How many rows `query` reads without its slice (a paginator's count), by a statement
     kept as `compiler_for` keeps the list's."""
-    connection = connections[using]
-    full_key = (*key, "count", using, id(connection))
 
-    def compile_count() -> tuple[str, tuple]:
+    def compile_() -> tuple[None, str, tuple]:
         inner = query.clone()
         inner.clear_ordering(force=True)
         inner.clear_limits()
         inner.select_related = False
         sql, params = Query.get_compiler(inner, using=using).as_sql()
-        return f"SELECT COUNT(*) FROM ({sql}) AS counted", tuple(params)  # noqa: S608
+        return None, f"SELECT COUNT(*) FROM ({sql}) AS counted", tuple(params)  # noqa: S608
 
-    kept = _store.get(full_key)
-    if kept is None:
-        try:
-            sql, params = compile_count()
-        except EmptyResultSet:
-            return 0
-        moving = frozenset(i for i, value in enumerate(params) if now is not None and value == now)
-        if len(_store) >= MAX_ENTRIES:
-            _store.clear()
-        kept = _store[full_key] = (None, sql, params, moving)
-    _, sql, params, moving = kept
-    if moving:
-        params = tuple(now if i in moving else value for i, value in enumerate(params))
-    if settings.COMPILED_CHECK and compile_count() != (sql, params):
-        raise CompiledMismatch(f"{key}: the kept count differs from the queryset's")
+    connection = connections[using]
+    statement = _statement((*key, "count", using, id(connection)), compile_, now, "count")
+    if statement is None:
+        return 0
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(*statement[1:])
         return cursor.fetchone()[0]
 
 
