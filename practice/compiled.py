@@ -103,4 +103,4 @@ def clear() -> None:
 
 def forget(sender, **kwargs) -> None:
     """post_migrate: what was compiled may name rows that are gone."""
-    _store.clear()
+    clear()

@@ -79,14 +79,19 @@ class PublishableQuerySet(models.QuerySet):
 
     def _fetch_all(self) -> None:
         fresh = self._result_cache is None
-        if fresh and self._compiled_key is not None and not settings.DEBUG:
+        if fresh and self._keeps_sql:
             self._fetch_compiled()
         super()._fetch_all()
         if fresh and self._with_tags and self._result_cache:
             attach_tags([item for item in self._result_cache if isinstance(item, models.Model)])
 
+    @property
+    def _keeps_sql(self) -> bool:
+        return self._compiled_key is not None and not settings.DEBUG
+
     def count(self) -> int:
-        if self._compiled_key is None or self._result_cache is not None or settings.DEBUG:
+        # A slice's count is the ORM's: the kept count is of the whole list, for a paginator.
+        if not self._keeps_sql or self._result_cache is not None or self.query.is_sliced:
             return super().count()
         from practice import compiled
 

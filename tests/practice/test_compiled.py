@@ -76,3 +76,11 @@ def test_a_kept_list_counts_what_it_pages_through(settings):
     page = writeup_page(AnonymousUser(), WriteUpFilters(tag="carers"), 1)
     assert page.paginator.count == 4
     assert writeup_page(AnonymousUser(), WriteUpFilters(), 1).paginator.count == 5
+
+
+def test_a_kept_list_sliced_counts_only_its_slice():
+    for n in range(3):
+        make_writeup(title=f"Carers cafe {n}")
+    kept = WriteUp.objects.published().compiled("sliced")
+    assert kept.count() == 3
+    assert kept[:2].count() == 2
