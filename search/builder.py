@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from search import results
 from search.models import SEARCH_BUCKETS, SearchEntry
 from search.parser import Alternative, ParsedQuery
+from search.postings import LEXEME, LEXEME_TSQUERY
 from search.results import HIT_COLUMNS, SearchFilters
 from search.rows import filter_lexemes
 
@@ -58,12 +59,22 @@ class FacetSQL:
         return "WITH " + ", ".join(self.ctes) + " " + self.union, self.params
 
 
-def alternative_tsquery(alternative: Alternative) -> tuple[str, str]:
-    """SQL for one alternative's tsquery and its parameter. A synonym of several words
+# A phrase (parameters: its text twice) as the token of its own that entries holding it have
+# in their vectors when it is indexed (postings.py), an exact GIN look-up, else as words at
+# their positions, which must be checked entry by entry.
+PHRASE_TSQUERY = (
+    f"coalesce((SELECT {LEXEME_TSQUERY.format(lexeme='l.lexeme')} FROM {LEXEME} l "
+    "WHERE l.lexeme = phraseto_tsquery('english', %s)::text AND strpos(l.lexeme, ' ') > 0), "
+    "phraseto_tsquery('english', %s))"
+)
+
+
+def alternative_tsquery(alternative: Alternative) -> tuple[str, list[str]]:
+    """SQL for one alternative's tsquery and its parameters. A synonym of several words
     ("social isolation") is a phrase, not loose words."""
     if alternative.is_phrase:
-        return "phraseto_tsquery('english', %s)", alternative.phrase_text
-    return "plainto_tsquery('english', %s)", alternative.text
+        return PHRASE_TSQUERY, [alternative.phrase_text] * 2
+    return "plainto_tsquery('english', %s)", [alternative.text]
 
 
 def tsquery(parsed: ParsedQuery) -> tuple[str, list[str]]:
@@ -72,9 +83,9 @@ def tsquery(parsed: ParsedQuery) -> tuple[str, list[str]]:
     for clause in parsed.clauses:
         alternatives = []
         for alternative in clause.alternatives:
-            sql, param = alternative_tsquery(alternative)
+            sql, alternative_params = alternative_tsquery(alternative)
             alternatives.append(sql)
-            params.append(param)
+            params += alternative_params
         sql = "(" + " || ".join(alternatives) + ")"
         parts.append(f"!!{sql}" if clause.negated else sql)
     return "(" + " && ".join(parts) + ")", params

@@ -11,7 +11,15 @@ from django.db import DatabaseError, connection, transaction
 
 from search import registry
 from search.models import SearchEntry, SearchWord
-from search.postings import postings_rebuild, postings_remove, postings_write
+from search.postings import (
+    Phrase,
+    indexed_phrases,
+    lock_phrases,
+    postings_rebuild,
+    postings_remove,
+    postings_write,
+    wanted_phrases,
+)
 from search.registry import SearchDocument, SearchType
 from search.rows import entry_row
 
@@ -30,16 +38,14 @@ _COLUMNS = (
 # C sections and organisation, D body. The small rank vector is for ordering only. Both also
 # hold the item's filter values as unparsed lexemes ("r:london", "t:carers": see
 # rows.filter_lexemes) so that a query with filters is one GIN lookup, not a GIN lookup plus
-# a scan of every match.
+# a scan of every match; the full vector holds the token of each indexed phrase it holds
+# (postings.py; parameters: the tokens, then the rows).
 _UPSERT = f"""
 INSERT INTO {_ENTRY} ({_COLUMNS})
 SELECT u.kind, u.object_id, u.url, u.title, u.summary, u.date, u.year, u.organisation,
        u.region, u.evidence_level, u.tags, u.tag_names, u.text, u.words, u.family,
-       setweight(to_tsvector('english', u.title_ix), 'A')
-         || setweight(to_tsvector('english', u.summary_ix), 'B')
-         || setweight(to_tsvector('english', u.sections_ix), 'C')
-         || setweight(to_tsvector('english', u.body_ix), 'D')
-         || array_to_tsvector(u.filters),
+       v.vector || array_to_tsvector(
+           ARRAY(SELECT t FROM unnest(%s::text[]) t WHERE v.vector @@ t::tsquery)),
        setweight(to_tsvector('english', u.title_ix), 'A')
          || setweight(to_tsvector('english', u.summary_ix), 'B')
          || array_to_tsvector(u.filters)
@@ -48,6 +54,14 @@ FROM jsonb_to_recordset(%s::jsonb) AS u(
     year int, organisation text, region text, evidence_level int, tags text[],
     tag_names text[], text text, words text[], family text, title_ix text, summary_ix text,
     sections_ix text, body_ix text, filters text[])
+CROSS JOIN LATERAL (
+    SELECT setweight(to_tsvector('english', u.title_ix), 'A')
+         || setweight(to_tsvector('english', u.summary_ix), 'B')
+         || setweight(to_tsvector('english', u.sections_ix), 'C')
+         || setweight(to_tsvector('english', u.body_ix), 'D')
+         || array_to_tsvector(u.filters) AS vector
+    OFFSET 0  -- built once: as a reference in the select list, it would be built per token
+) v
 ON CONFLICT (kind, object_id) DO UPDATE SET
     url = EXCLUDED.url, title = EXCLUDED.title, summary = EXCLUDED.summary,
     date = EXCLUDED.date, year = EXCLUDED.year, organisation = EXCLUDED.organisation,
@@ -107,14 +121,16 @@ def entry_write(kind: str, object_id: int, document: SearchDocument) -> None:
 
 def _entry_write(row: dict) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
+        lock_phrases(cursor, shared=True)
+        phrases = indexed_phrases(cursor)
         cursor.execute(
             f"SELECT words FROM {_ENTRY} WHERE kind = %s AND object_id = %s FOR UPDATE",
             [row["kind"], row["object_id"]],
         )
         found = cursor.fetchone()
         old_words = set(found[0]) if found else set()
-        cursor.execute(_UPSERT, [json.dumps([row])])
-        postings_write(cursor, [cursor.fetchone()[0]])
+        cursor.execute(_UPSERT, [_tokens(phrases), json.dumps([row])])
+        postings_write(cursor, [cursor.fetchone()[0]], phrases)
         new_words = set(row["words"])
         _words_add(cursor, list(new_words - old_words))
         _words_remove(cursor, list(old_words - new_words))
@@ -148,35 +164,43 @@ def entry_remove(*, kind: str, object_id: int) -> None:
             postings_remove(cursor, [found[1]])
 
 
-def entries_bulk_insert(rows: Iterable[tuple[str, int, SearchDocument]]) -> int:
-    """Insert many entries in batches, leaving the vocabulary to `vocabulary_rebuild`."""
+def _tokens(phrases: list[Phrase]) -> list[str]:
+    return [phrase.token for phrase in phrases]
+
+
+def entries_bulk_insert(
+    rows: Iterable[tuple[str, int, SearchDocument]], phrases: list[Phrase]
+) -> int:
+    """Insert many entries in batches, with the tokens of these phrases, leaving the
+    vocabulary to `vocabulary_rebuild` and the postings to `postings_rebuild`."""
     batch: list[dict] = []
     written = 0
+    tokens = _tokens(phrases)
     with connection.cursor() as cursor:
         for kind, object_id, document in rows:
             batch.append(entry_row(kind, object_id, document))
             if len(batch) >= REBUILD_BATCH:
-                _batch_write(cursor, batch)
+                _batch_write(cursor, batch, tokens)
                 written += len(batch)
                 batch = []
         if batch:
-            _batch_write(cursor, batch)
+            _batch_write(cursor, batch, tokens)
             written += len(batch)
     return written
 
 
-def _batch_write(cursor, rows: list[dict]) -> None:
+def _batch_write(cursor, rows: list[dict], tokens: list[str]) -> None:
     """One statement for the batch; if a row's vector is too long, each row on its own, the
     refused one shortened until it fits (a savepoint keeps the rebuild's transaction)."""
     try:
         with transaction.atomic():
-            cursor.execute(_UPSERT, [json.dumps(rows)])
+            cursor.execute(_UPSERT, [tokens, json.dumps(rows)])
     except DatabaseError as error:
         if len(rows) == 1:
-            _batch_write(cursor, [_shortened(rows[0], error)])
+            _batch_write(cursor, [_shortened(rows[0], error)], tokens)
         elif _too_long(error):
             for row in rows:
-                _batch_write(cursor, [row])
+                _batch_write(cursor, [row], tokens)
         else:
             raise
 
@@ -222,9 +246,11 @@ def index_rebuild() -> int:
     """Replace every entry and the vocabulary from the published content; returns the count."""
     with transaction.atomic():
         with connection.cursor() as cursor:
+            lock_phrases(cursor, shared=False)
+            phrases = wanted_phrases(cursor)
             cursor.execute(f"DELETE FROM {_ENTRY}")
-        written = entries_bulk_insert(_published_documents())
+        written = entries_bulk_insert(_published_documents(), phrases)
         vocabulary_rebuild()
         with connection.cursor() as cursor:
-            postings_rebuild(cursor)
+            postings_rebuild(cursor, phrases)
     return written

@@ -234,9 +234,9 @@ def plan_query(cursor, parsed: ParsedQuery, filters: SearchFilters | None = None
         if not lexemes:
             continue  # only stop words: excludes nothing
         if alternative.is_phrase and len(lexemes) > 1:
-            sql, param = alternative_tsquery(alternative)
+            sql, alternative_params = alternative_tsquery(alternative)
             required.append(f"NOT (e.vector @@ {sql})")
-            params.append(param)
+            params += alternative_params
         else:  # plainto_tsquery: every lexeme, in any order
             mask = None if None in bits else sum(1 << bit for bit in set(bits))
             excluded.append(Excluded(tuple(lexemes), mask))

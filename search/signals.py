@@ -52,24 +52,25 @@ def connect(search_types: list[SearchType] | None = None) -> None:
             )
             tag_model = search_type.tag_model
             post_save.connect(
-                _tag_renamed, sender=tag_model, dispatch_uid=f"search-tag-{tag_model._meta.label}"
+                _tag_saved, sender=tag_model, dispatch_uid=f"search-tag-{tag_model._meta.label}"
             )
 
 
 def connect_synonyms() -> None:
-    """A synonym saved or deleted changes which phrases have postings of their own: the
-    task worker brings them up to date (search/tasks.py) once the transaction commits."""
+    """A synonym saved or deleted changes which phrases are indexed as tokens of their own
+    (postings.py): the task worker brings them up to date (search/tasks.py) once the
+    transaction commits. So does a topic (tag) of several words saved (_tag_saved)."""
     from search.models import Synonym
 
     for signal, name in ((post_save, "save"), (post_delete, "delete")):
-        signal.connect(_synonyms_changed, sender=Synonym, dispatch_uid=f"search-synonym-{name}")
+        signal.connect(_phrases_changed, sender=Synonym, dispatch_uid=f"search-synonym-{name}")
 
 
-def _synonyms_changed(sender, raw=False, **kwargs) -> None:
+def _phrases_changed(sender, raw=False, **kwargs) -> None:
     if not raw:
-        from search.tasks import sync_synonym_phrases
+        from search.tasks import sync_phrases
 
-        transaction.on_commit(sync_synonym_phrases.enqueue, robust=True)
+        transaction.on_commit(sync_phrases.enqueue, robust=True)
 
 
 def mark(search_type: SearchType, object_id: int) -> None:
@@ -121,9 +122,15 @@ def _tags_changed(sender, instance, action, **kwargs) -> None:
             mark(search_type, instance.pk)
 
 
-def _tag_renamed(sender, instance, created=False, raw=False, **kwargs) -> None:
-    """Entries hold tag names for display and facets: refresh the ones using this tag."""
-    if created or raw:
+def _tag_saved(sender, instance, created=False, raw=False, **kwargs) -> None:
+    """Entries hold tag names for display and facets: refresh the ones using this tag. A
+    topic's name of several words is a phrase to index (postings.py), and a renamed one may
+    no longer be."""
+    if raw:
+        return
+    if not created or " " in instance.name.strip():
+        _phrases_changed(sender)
+    if created:
         return
     for search_type in registry.types():
         if search_type.tag_model is sender:

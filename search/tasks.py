@@ -1,7 +1,7 @@
-"""Background work for search: indexing the synonyms' phrases after a synonym changes
-(postings.phrases_sync), which reads every entry holding a new phrase (about 2 s a phrase at
-125,000 entries) and so runs in the task worker, not in the admin's request. Until it has
-run, a new phrase is matched by its words, as before."""
+"""Background work for search: indexing the site's phrases after a synonym or a topic of
+several words changes (postings.phrases_sync), which reads and rewrites every entry holding
+a new phrase (seconds a phrase at 125,000 entries) and so runs in the task worker, not in
+the editor's request. Until it has run, a new phrase is matched by its words' positions."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from search.postings import phrases_sync
 
 
 @task()
-def sync_synonym_phrases() -> int:
-    """Index the synonyms' phrases as they are now; returns how many are indexed."""
+def sync_phrases() -> int:
+    """Index the synonyms' and topics' phrases as they are now; returns how many are
+    indexed."""
     with transaction.atomic(), connection.cursor() as cursor:
         return phrases_sync(cursor)

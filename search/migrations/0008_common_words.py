@@ -10,13 +10,14 @@ from django.db import migrations, models
 
 def postings_for_existing_entries(apps, schema_editor):
     """The postings code of this day, with the columns above: postings and their common words
-    for the entries an install has (a new install has none)."""
+    for the entries an install has (a new install has none). No phrase is indexed here: the
+    phrases arrive with the next rebuild or synonym edit (see 0009)."""
     from search.postings import postings_rebuild
 
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("SELECT EXISTS (SELECT 1 FROM practice_searchentry)")
         if cursor.fetchone()[0]:
-            postings_rebuild(cursor)
+            postings_rebuild(cursor, [])
 
 
 class Migration(migrations.Migration):

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def rebuild_postings() -> None:
     with connection.cursor() as cursor:
-        postings.postings_rebuild(cursor)
+        postings.postings_rebuild(cursor, postings.indexed_phrases(cursor))
 
 
 def ranked(query: str, k: int) -> tuple[list, list, int, list[str]]:

@@ -60,3 +60,39 @@ def test_an_install_from_before_the_move_keeps_its_index_log_and_synonyms(client
     assert ContentType.objects.get_for_model(Synonym).pk == synonym_type.pk
     # The moved entry is found, by the synonym that moved with it.
     assert result_titles(search(client, "short breaks")) == ["Respite vouchers"]
+
+
+def test_an_install_with_indexed_phrases_gets_their_tokens_in_its_vectors(client):
+    """0009: entries written before phrase tokens were kept in vectors get the tokens of the
+    phrases already indexed, so a search for such a phrase, now an exact look-up of its
+    token, still finds them."""
+    _migrate([("search", "0008_common_words")])
+    token = "'integr' <-> 'care' <-> 'board'"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO practice_searchentry (kind, object_id, url, title, summary, date, year,"
+            " organisation, region, tags, tag_names, text, words, family, vector, rank_vector)"
+            " VALUES ('writeup', 8, '/practice/icb/', 'Our ICB',"
+            " 'Meeting the integrated care board.', now(), 2026, '', '', '{}', '{}', '', '{}', '',"
+            " to_tsvector('english', 'Our ICB. Meeting the integrated care board.'),"
+            " to_tsvector('english', 'Our ICB'))"
+        )
+        cursor.execute(
+            "INSERT INTO search_lexeme (lexeme, entries) VALUES (%s, 1) "
+            "ON CONFLICT (lexeme) DO UPDATE SET entries = 1",
+            [token],
+        )
+        cursor.execute(  # its posting, as 0008's rebuild or a later write made it
+            "INSERT INTO search_posting (entry_id, lexeme, impact) "
+            "SELECT id, %s, 10.0 FROM practice_searchentry WHERE object_id = 8",
+            [token],
+        )
+
+    _migrate(None)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tsvector_to_array(vector) FROM practice_searchentry WHERE object_id = 8"
+        )
+        assert token in cursor.fetchone()[0]
+    assert result_titles(search(client, '"integrated care board"')) == ["Our ICB"]
